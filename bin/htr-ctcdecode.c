@@ -54,6 +54,15 @@ slurp(const char *path, size_t *len)
 static int
 set_alphabet(struct ctx *c, struct htr_alphabet *a)
 {
+	if (c->havea && c->a.n == a->n) {
+		int same = 1;
+		for (int i = 0; i < a->n && same; i++)
+			same = !strcmp(c->a.sym[i], a->sym[i]);
+		if (same) {     /* a repeated alphabet: keep the dictionary */
+			htr_alphabet_free(a);
+			return 0;
+		}
+	}
 	if (c->havea)
 		htr_alphabet_free(&c->a);
 	c->a = *a;

@@ -122,6 +122,8 @@ test_dominant(void)
 	C = a.n;
 	CHECK(htr_wordlm_build(&w, corpus, strlen(corpus), "abcd", 4, &a,
 	    0.1) == 0);
+	struct htr_charlm lm;
+	CHECK(htr_charlm_build(&lm, corpus, strlen(corpus), 4) == 0);
 	htr_rng_seed(&r, 3);
 	for (int trial = 0; trial < 30; trial++) {
 		/* a path spelling dictionary words separated by spaces, each
@@ -146,9 +148,10 @@ test_dominant(void)
 		}
 		while (t < T)
 			path[t++] = 0;
+		/* the path's symbol has at least 0.9 / 0.95 of every frame */
 		for (t = 0; t < T; t++) {
 			for (int c = 0; c < C; c++)
-				m[t * C + c] = htr_rng_uniform(&r) * 0.05f;
+				m[t * C + c] = htr_rng_uniform(&r) * 0.01f;
 			m[t * C + path[t]] = 0.9f;
 		}
 		CHECK(htr_logprob_normalize(m, T, C, HTR_VALUES_PROB, 0) == 0);
@@ -166,6 +169,16 @@ test_dominant(void)
 			    trial, beam);
 			htr_decoded_free(&d);
 		}
+		/* with a character LM of the same words, weight 0.5 */
+		o.lm = &lm;
+		o.lmweight = 0.5f;
+		o.beam = 10;
+		CHECK(htr_decode(&d, m, T, C, &a, &o) == 0);
+		CHECKF(d.n == best.n && !memcmp(d.label, best.label,
+		    (size_t)d.n * sizeof *d.label), "trial %d char LM", trial);
+		htr_decoded_free(&d);
+		o.lm = NULL;
+		o.lmweight = 1;
 		o.method = HTR_DECODE_WORD;
 		o.wlm = &w;
 		o.beam = 10;
@@ -185,6 +198,7 @@ test_dominant(void)
 		}
 		htr_decoded_free(&best);
 	}
+	htr_charlm_free(&lm);
 	htr_wordlm_free(&w);
 	htr_alphabet_free(&a);
 }
