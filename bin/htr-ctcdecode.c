@@ -98,7 +98,7 @@ decode_record(struct ctx *c, const struct htr_tensor *t)
 	if (htr_decode(&d, t->data, t->dim[0], t->dim[1], &c->a, &c->o))
 		return -1;
 	int r = htr_transcript_add(&c->tr, t->tags, &d, &c->a, t->dim[0]);
-	htr_decoded_free(&d);
+	htr_decode_free(&d);
 	return r;
 }
 
@@ -153,7 +153,7 @@ run_csv(struct ctx *c, const char *path, int values, int blanklast)
 		htr_cli_fatal("%s: %d columns but -chars gives %d characters "
 		    "and the blank", name, t.dim[1], c->a.n - 1);
 	t.dim[1] = c->a.n;
-	if (htr_logprob_normalize(t.data, t.dim[0], t.dim[1], values,
+	if (htr_decode_normalize(t.data, t.dim[0], t.dim[1], values,
 	    blanklast) || htr_tag_set(t.tags, "kind", "logprob") ||
 	    htr_tag_set(t.tags, "src", name) || decode_record(c, &t))
 		htr_cli_die(name);
@@ -213,7 +213,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	htr_decode_defaults(&c.o);
 	htr_transcript_init(&c.tr);
-	int format = htr_format_parse(format_s);
+	int format = htr_transcript_format(format_s);
 	if (format < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES);
 	c.o.method = decoder ? lookup("decoder", decoder, decoders, 3) :

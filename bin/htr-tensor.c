@@ -141,7 +141,7 @@ from_csv(int argc, char **argv, const char *chars, int blanklast,
 			    htr_tag_valid(rec[i].tags))
 				htr_cli_usage("-tags: bad or too long tag string");
 		}
-		if (htr_logprob_normalize(rec[i].data, rec[i].dim[0], a.n,
+		if (htr_decode_normalize(rec[i].data, rec[i].dim[0], a.n,
 		    values, blanklast) ||
 		    htr_tag_set(rec[i].tags, "kind", "logprob") ||
 		    (!strstr(rec[i].tags, "src=") &&

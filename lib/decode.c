@@ -26,7 +26,7 @@ lse(double a, double b)
 }
 
 int
-htr_logprob_normalize(float *m, int T, int C, int values, int blanklast)
+htr_decode_normalize(float *m, int T, int C, int values, int blanklast)
 {
 	for (int t = 0; t < T; t++) {
 		float *r = m + (long)t * C;
@@ -84,7 +84,7 @@ htr_decode_defaults(struct htr_decode_opts *o)
 }
 
 void
-htr_decoded_free(struct htr_decoded *d)
+htr_decode_free(struct htr_decoded *d)
 {
 	free(d->label);
 	free(d->start);
@@ -103,7 +103,7 @@ decoded_alloc(struct htr_decoded *d, int n)
 	d->end = htr_alloc((size_t)n + 1, sizeof *d->end);
 	d->conf = htr_alloc((size_t)n + 1, sizeof *d->conf);
 	if (!d->label || !d->start || !d->end || !d->conf) {
-		htr_decoded_free(d);
+		htr_decode_free(d);
 		return -1;
 	}
 	d->n = n;
@@ -685,7 +685,7 @@ ext_label(const int *label, int s)
 }
 
 double
-htr_ctc_logprob(const float *lp, int T, int C, const int *label, int n)
+htr_decode_logprob(const float *lp, int T, int C, const int *label, int n)
 {
 	int S = 2 * n + 1;
 	double *a = htr_alloc((size_t)S, sizeof *a), *b;
@@ -820,6 +820,6 @@ htr_decode(struct htr_decoded *d, const float *lp, int T, int C,
 		return htr_fail("unknown decoder %d", o->method);
 	}
 	if (r == 0 && (r = htr_decode_align(d, lp, T, C)))
-		htr_decoded_free(d);
+		htr_decode_free(d);
 	return r;
 }

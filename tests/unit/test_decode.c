@@ -22,7 +22,7 @@ random_matrix(float *m, int T, int C, struct htr_rng *r, float sharp)
 		for (int c = 0; c < C; c++)
 			m[t * C + c] = sharp * htr_rng_normal(r);
 	}
-	CHECK(htr_logprob_normalize(m, T, C, HTR_VALUES_LOGIT, 0) == 0);
+	CHECK(htr_decode_normalize(m, T, C, HTR_VALUES_LOGIT, 0) == 0);
 }
 
 /* The most probable labelling of m by enumerating all C^T paths and
@@ -47,7 +47,7 @@ brute_best(const float *m, int T, int C, int *best, int *nbest)
 		for (int t = 0; t < T; t++)
 			if (path[t] && (t == 0 || path[t] != path[t - 1]))
 				lab[n++] = path[t];
-		double q = exp(htr_ctc_logprob(m, T, C, lab, n));
+		double q = exp(htr_decode_logprob(m, T, C, lab, n));
 		if (q > bp) {
 			bp = q;
 			memcpy(best, lab, (size_t)n * sizeof *lab);
@@ -85,7 +85,7 @@ test_ctc_brute(void)
 			if (n == 2 && l[0] == 1 && l[1] == 2)
 				sum += exp(lp);
 		}
-		CHECK_NEAR(exp(htr_ctc_logprob(m, T, C, lab, 2)), sum, 1e-9, 1e-6);
+		CHECK_NEAR(exp(htr_decode_logprob(m, T, C, lab, 2)), sum, 1e-9, 1e-6);
 
 		/* a wide prefix beam search finds the most probable labelling */
 		double lbest = brute_best(m, T, C, best, &nbest);
@@ -99,10 +99,10 @@ test_ctc_brute(void)
 		    sizeof *best), "trial %d: beam found %d symbols, brute force "
 		    "%d", trial, d.n, nbest);
 		CHECK_NEAR(d.score, lbest, 1e-6, 1e-6);
-		htr_decoded_free(&d);
+		htr_decode_free(&d);
 	}
 	/* empty matrix: the empty labelling with probability 1 */
-	CHECK(htr_ctc_logprob(m, 0, C, NULL, 0) == 0);
+	CHECK(htr_decode_logprob(m, 0, C, NULL, 0) == 0);
 }
 
 /* Word-level setup shared by the tests: alphabet " ab" + digits. */
@@ -154,7 +154,7 @@ test_dominant(void)
 				m[t * C + c] = htr_rng_uniform(&r) * 0.01f;
 			m[t * C + path[t]] = 0.9f;
 		}
-		CHECK(htr_logprob_normalize(m, T, C, HTR_VALUES_PROB, 0) == 0);
+		CHECK(htr_decode_normalize(m, T, C, HTR_VALUES_PROB, 0) == 0);
 
 		struct htr_decode_opts o;
 		struct htr_decoded best, d;
@@ -167,7 +167,7 @@ test_dominant(void)
 			CHECKF(d.n == best.n && !memcmp(d.label, best.label,
 			    (size_t)d.n * sizeof *d.label), "trial %d beam %d",
 			    trial, beam);
-			htr_decoded_free(&d);
+			htr_decode_free(&d);
 		}
 		/* with a character LM of the same words, weight 0.5 */
 		o.lm = &lm;
@@ -176,7 +176,7 @@ test_dominant(void)
 		CHECK(htr_decode(&d, m, T, C, &a, &o) == 0);
 		CHECKF(d.n == best.n && !memcmp(d.label, best.label,
 		    (size_t)d.n * sizeof *d.label), "trial %d char LM", trial);
-		htr_decoded_free(&d);
+		htr_decode_free(&d);
 		o.lm = NULL;
 		o.lmweight = 1;
 		o.method = HTR_DECODE_WORD;
@@ -188,7 +188,7 @@ test_dominant(void)
 			CHECKF(d.n == best.n && !memcmp(d.label, best.label,
 			    (size_t)d.n * sizeof *d.label), "trial %d mode %d",
 			    trial, mode);
-			htr_decoded_free(&d);
+			htr_decode_free(&d);
 		}
 		/* the alignment of best path: ordered, inside the line */
 		for (int i = 0; i < best.n; i++) {
@@ -196,7 +196,7 @@ test_dominant(void)
 			CHECK(i == 0 || best.end[i - 1] <= best.start[i]);
 			CHECK(best.conf[i] > 0.5f && best.conf[i] <= 1.0f);
 		}
-		htr_decoded_free(&best);
+		htr_decode_free(&best);
 	}
 	htr_charlm_free(&lm);
 	htr_wordlm_free(&w);
@@ -220,7 +220,7 @@ test_empty(void)
 	for (int m = HTR_DECODE_BEST; m <= HTR_DECODE_WORD; m++) {
 		o.method = m;
 		CHECK(htr_decode(&d, &dummy, 0, a.n, &a, &o) == 0 && d.n == 0);
-		htr_decoded_free(&d);
+		htr_decode_free(&d);
 	}
 	/* wrong column count */
 	CHECK(htr_decode(&d, &dummy, 0, a.n + 1, &a, &o) == -1 &&
@@ -365,19 +365,19 @@ test_lm_decode(void)
 	    0.02f, 0.02f, 0.46f, 0.50f, 0.97f, 0.01f, 0.01f, 0.01f};
 
 	CHECK(htr_alphabet_from_chars(&a, "abc", 3) == 0);
-	CHECK(htr_logprob_normalize(m, 3, 4, HTR_VALUES_PROB, 0) == 0);
+	CHECK(htr_decode_normalize(m, 3, 4, HTR_VALUES_PROB, 0) == 0);
 	CHECK(htr_charlm_build(&lm, corpus, strlen(corpus), 3) == 0);
 	htr_decode_defaults(&o);
 	o.method = HTR_DECODE_BEAM;
 	o.beam = 8;
 	CHECK(htr_decode(&d, m, 3, 4, &a, &o) == 0);
 	CHECK(d.n == 2 && d.label[1] == 3);     /* "ac" without the LM */
-	htr_decoded_free(&d);
+	htr_decode_free(&d);
 	o.lm = &lm;
 	o.lmweight = 1;
 	CHECK(htr_decode(&d, m, 3, 4, &a, &o) == 0);
 	CHECK(d.n == 2 && d.label[1] == 2);     /* "ab" with it */
-	htr_decoded_free(&d);
+	htr_decode_free(&d);
 	htr_charlm_free(&lm);
 	htr_alphabet_free(&a);
 }
@@ -387,15 +387,15 @@ test_normalize(void)
 {
 	float m[2 * 3] = {1, 2, 3, 0, 0, 0};
 
-	CHECK(htr_logprob_normalize(m, 2, 3, HTR_VALUES_LOGIT, 1) == 0);
+	CHECK(htr_decode_normalize(m, 2, 3, HTR_VALUES_LOGIT, 1) == 0);
 	/* the blank (last, 3) went first */
 	CHECK(m[0] > m[1] && m[0] > m[2]);
 	CHECK_NEAR(exp(m[0]) + exp(m[1]) + exp(m[2]), 1, 1e-6, 0);
 	CHECK_NEAR(m[3], log(1.0 / 3), 1e-6, 0);
 	float p[2] = {0.5f, -0.5f};
-	CHECK(htr_logprob_normalize(p, 1, 2, HTR_VALUES_PROB, 0) == -1);
+	CHECK(htr_decode_normalize(p, 1, 2, HTR_VALUES_PROB, 0) == -1);
 	float q[2] = {-INFINITY, -INFINITY};
-	CHECK(htr_logprob_normalize(q, 1, 2, HTR_VALUES_LOGPROB, 0) == -1);
+	CHECK(htr_decode_normalize(q, 1, 2, HTR_VALUES_LOGPROB, 0) == -1);
 }
 
 static void
@@ -413,7 +413,7 @@ test_transcript(void)
 	for (int t = 0; t < T; t++)
 		for (int c = 0; c < 6; c++)
 			m[t * 6 + c] = c == path[t] ? 0.95f : 0.01f;
-	CHECK(htr_logprob_normalize(m, T, 6, HTR_VALUES_PROB, 0) == 0);
+	CHECK(htr_decode_normalize(m, T, 6, HTR_VALUES_PROB, 0) == 0);
 	struct htr_decode_opts o;
 	htr_decode_defaults(&o);
 	CHECK(htr_decode(&d, m, T, 6, &a, &o) == 0 && d.n == 5);
@@ -439,8 +439,8 @@ test_transcript(void)
 	/* "a" is frame 1 of 10 and "b" frame 3 in box x 100..300: "a" covers
 	 * frames 1 to 2.5, x 120 to 150 */
 	CHECK(tr.ch[0].box[0] == 120 && tr.ch[0].box[0] + tr.ch[0].box[2] == 150);
-	CHECK(htr_format_parse("alto") == HTR_FORMAT_ALTO &&
-	    htr_format_parse("pdf") == -1);
+	CHECK(htr_transcript_format("alto") == HTR_FORMAT_ALTO &&
+	    htr_transcript_format("pdf") == -1);
 	FILE *f = tmpfile();
 	CHECK(htr_transcript_write(f, &tr, HTR_FORMAT_PAGE) == 0);
 	fclose(f);
@@ -451,7 +451,7 @@ test_transcript(void)
 	CHECK(ftell(f) == 0);
 	fclose(f);
 	htr_transcript_free(&tr);
-	htr_decoded_free(&d);
+	htr_decode_free(&d);
 	htr_alphabet_free(&a);
 }
 
