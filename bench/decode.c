@@ -200,7 +200,7 @@ main(int argc, char **argv)
 					err += edits(text, gt[i]);
 					len += (int)strlen(gt[i]);
 				}
-				htr_decode_free(&d);
+				htr_decoded_free(&d);
 			}
 			runs++;
 		} while ((t = now() - t0) < 0.3);

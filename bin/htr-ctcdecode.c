@@ -98,7 +98,7 @@ decode_record(struct ctx *c, const struct htr_tensor *t)
 	if (htr_decode(&d, t->data, t->dim[0], t->dim[1], &c->a, &c->o))
 		return -1;
 	int r = htr_transcript_add(&c->tr, t->tags, &d, &c->a, t->dim[0]);
-	htr_decode_free(&d);
+	htr_decoded_free(&d);
 	return r;
 }
 
@@ -213,7 +213,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	htr_decode_defaults(&c.o);
 	htr_transcript_init(&c.tr);
-	int format = htr_transcript_format(format_s);
+	int format = htr_format_parse(format_s);
 	if (format < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES);
 	c.o.method = decoder ? lookup("decoder", decoder, decoders, 3) :

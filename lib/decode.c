@@ -84,7 +84,7 @@ htr_decode_defaults(struct htr_decode_opts *o)
 }
 
 void
-htr_decode_free(struct htr_decoded *d)
+htr_decoded_free(struct htr_decoded *d)
 {
 	free(d->label);
 	free(d->start);
@@ -103,7 +103,7 @@ decoded_alloc(struct htr_decoded *d, int n)
 	d->end = htr_alloc((size_t)n + 1, sizeof *d->end);
 	d->conf = htr_alloc((size_t)n + 1, sizeof *d->conf);
 	if (!d->label || !d->start || !d->end || !d->conf) {
-		htr_decode_free(d);
+		htr_decoded_free(d);
 		return -1;
 	}
 	d->n = n;
@@ -820,6 +820,6 @@ htr_decode(struct htr_decoded *d, const float *lp, int T, int C,
 		return htr_fail("unknown decoder %d", o->method);
 	}
 	if (r == 0 && (r = htr_decode_align(d, lp, T, C)))
-		htr_decode_free(d);
+		htr_decoded_free(d);
 	return r;
 }

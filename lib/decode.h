@@ -85,6 +85,6 @@ int  htr_decode_align(struct htr_decoded *d, const float *lp, int T, int C);
  * -INFINITY if impossible. */
 double htr_decode_logprob(const float *lp, int T, int C, const int *label, int n);
 
-void htr_decode_free(struct htr_decoded *d);
+void htr_decoded_free(struct htr_decoded *d);
 
 #endif

@@ -12,7 +12,7 @@ static const char *format_names[HTR_NFORMAT] = {
 };
 
 int
-htr_transcript_format(const char *name)
+htr_format_parse(const char *name)
 {
 	for (int i = 0; i < HTR_NFORMAT; i++)
 		if (!strcmp(name, format_names[i]))

@@ -73,7 +73,7 @@ void htr_transcript_free(struct htr_transcript *tr);
 int  htr_transcript_add(struct htr_transcript *tr, const char *tags,
 	const struct htr_decoded *d, const struct htr_alphabet *a, int T);
 /* enum htr_format of a name, or -1. */
-int  htr_transcript_format(const char *name);
+int  htr_format_parse(const char *name);
 /* Writes the whole transcript in a format.  Returns 0 or -1 (htr_fail:
  * write error; PAGE XML of more than one page). */
 int  htr_transcript_write(FILE *f, const struct htr_transcript *tr,

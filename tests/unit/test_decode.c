@@ -99,7 +99,7 @@ test_ctc_brute(void)
 		    sizeof *best), "trial %d: beam found %d symbols, brute force "
 		    "%d", trial, d.n, nbest);
 		CHECK_NEAR(d.score, lbest, 1e-6, 1e-6);
-		htr_decode_free(&d);
+		htr_decoded_free(&d);
 	}
 	/* empty matrix: the empty labelling with probability 1 */
 	CHECK(htr_decode_logprob(m, 0, C, NULL, 0) == 0);
@@ -167,7 +167,7 @@ test_dominant(void)
 			CHECKF(d.n == best.n && !memcmp(d.label, best.label,
 			    (size_t)d.n * sizeof *d.label), "trial %d beam %d",
 			    trial, beam);
-			htr_decode_free(&d);
+			htr_decoded_free(&d);
 		}
 		/* with a character LM of the same words, weight 0.5 */
 		o.lm = &lm;
@@ -176,7 +176,7 @@ test_dominant(void)
 		CHECK(htr_decode(&d, m, T, C, &a, &o) == 0);
 		CHECKF(d.n == best.n && !memcmp(d.label, best.label,
 		    (size_t)d.n * sizeof *d.label), "trial %d char LM", trial);
-		htr_decode_free(&d);
+		htr_decoded_free(&d);
 		o.lm = NULL;
 		o.lmweight = 1;
 		o.method = HTR_DECODE_WORD;
@@ -188,7 +188,7 @@ test_dominant(void)
 			CHECKF(d.n == best.n && !memcmp(d.label, best.label,
 			    (size_t)d.n * sizeof *d.label), "trial %d mode %d",
 			    trial, mode);
-			htr_decode_free(&d);
+			htr_decoded_free(&d);
 		}
 		/* the alignment of best path: ordered, inside the line */
 		for (int i = 0; i < best.n; i++) {
@@ -196,7 +196,7 @@ test_dominant(void)
 			CHECK(i == 0 || best.end[i - 1] <= best.start[i]);
 			CHECK(best.conf[i] > 0.5f && best.conf[i] <= 1.0f);
 		}
-		htr_decode_free(&best);
+		htr_decoded_free(&best);
 	}
 	htr_charlm_free(&lm);
 	htr_wordlm_free(&w);
@@ -220,7 +220,7 @@ test_empty(void)
 	for (int m = HTR_DECODE_BEST; m <= HTR_DECODE_WORD; m++) {
 		o.method = m;
 		CHECK(htr_decode(&d, &dummy, 0, a.n, &a, &o) == 0 && d.n == 0);
-		htr_decode_free(&d);
+		htr_decoded_free(&d);
 	}
 	/* wrong column count */
 	CHECK(htr_decode(&d, &dummy, 0, a.n + 1, &a, &o) == -1 &&
@@ -372,12 +372,12 @@ test_lm_decode(void)
 	o.beam = 8;
 	CHECK(htr_decode(&d, m, 3, 4, &a, &o) == 0);
 	CHECK(d.n == 2 && d.label[1] == 3);     /* "ac" without the LM */
-	htr_decode_free(&d);
+	htr_decoded_free(&d);
 	o.lm = &lm;
 	o.lmweight = 1;
 	CHECK(htr_decode(&d, m, 3, 4, &a, &o) == 0);
 	CHECK(d.n == 2 && d.label[1] == 2);     /* "ab" with it */
-	htr_decode_free(&d);
+	htr_decoded_free(&d);
 	htr_charlm_free(&lm);
 	htr_alphabet_free(&a);
 }
@@ -439,8 +439,8 @@ test_transcript(void)
 	/* "a" is frame 1 of 10 and "b" frame 3 in box x 100..300: "a" covers
 	 * frames 1 to 2.5, x 120 to 150 */
 	CHECK(tr.ch[0].box[0] == 120 && tr.ch[0].box[0] + tr.ch[0].box[2] == 150);
-	CHECK(htr_transcript_format("alto") == HTR_FORMAT_ALTO &&
-	    htr_transcript_format("pdf") == -1);
+	CHECK(htr_format_parse("alto") == HTR_FORMAT_ALTO &&
+	    htr_format_parse("pdf") == -1);
 	FILE *f = tmpfile();
 	CHECK(htr_transcript_write(f, &tr, HTR_FORMAT_PAGE) == 0);
 	fclose(f);
@@ -451,7 +451,7 @@ test_transcript(void)
 	CHECK(ftell(f) == 0);
 	fclose(f);
 	htr_transcript_free(&tr);
-	htr_decode_free(&d);
+	htr_decoded_free(&d);
 	htr_alphabet_free(&a);
 }
 
