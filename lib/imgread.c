@@ -460,7 +460,7 @@ pnm_decode(FILE *f, struct pnm_ctx *c)
 }
 
 static int
-read_pnm(FILE *f, struct htr_image *im)
+read_pnm(FILE *f, struct htr_image *im, const char *kind)
 {
 	struct pnm_ctx c = { .im = im };
 	int rc;
@@ -475,7 +475,7 @@ read_pnm(FILE *f, struct htr_image *im)
 		pnm_freepamrow(c.row);
 	if (rc) {
 		htr_image_free(im);
-		return -1;
+		return htr_fail_prefix(kind);
 	}
 	return 1;
 }
@@ -510,7 +510,8 @@ htr_image_read(FILE *f, struct htr_image *im)
 			    "(this C library allows only one byte)");
 		if (c2 == '2' || c2 == '5')
 			return htr_pgm_read(f, im);
-		return read_pnm(f, im);
+		return read_pnm(f, im, c2 == '1' || c2 == '4' ? "PBM" :
+		    c2 == '7' ? "PAM" : "PPM");
 	}
 	if (c2 == EOF)
 		return htr_fail("truncated file (one byte)");
