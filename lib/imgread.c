@@ -434,7 +434,13 @@ pnm_decode(FILE *f, struct pnm_ctx *c)
 		pm_setjmpbuf(old);
 		return -1;
 	}
+	if (p->depth < 1 || p->depth > 16) {
+		pm_setjmpbuf(old);
+		return htr_fail("%u planes (depth) not supported", p->depth);
+	}
 	alpha = p->have_opacity ? (int)p->opacity_plane : -1;
+	if (alpha >= (int)p->depth)
+		alpha = -1;
 	color = p->depth >= 3 && alpha != 1 && alpha != 2;
 	if (htr_image_init(c->im, p->width, p->height, 255)) {
 		pm_setjmpbuf(old);

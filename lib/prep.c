@@ -580,7 +580,7 @@ ink_points(const struct htr_image *im, size_t cap, struct points *p)
 	p->cy = im->h / 2.0f;
 	if (each_component(&bin, 0, add_points, p))
 		goto fail;
-	if (p->n < cnt / 4) {
+	if (p->n * 4 < cnt) {
 		p->n = 0;
 		p->all = 1;
 		if (each_component(&bin, 0, add_points, p))
@@ -658,8 +658,10 @@ htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg)
 	*deg = 0;
 	if (ink_points(im, 400000, &p))
 		return -1;
-	if (p.n == 0)
+	if (p.n == 0) {
+		free(p.x);
 		return 0;
+	}
 	if (!(bins = htr_alloc((size_t)nbins, sizeof *bins))) {
 		free(p.x);
 		return -1;
@@ -713,8 +715,10 @@ htr_prep_slant(const struct htr_image *im, double maxdeg, double *deg)
 	*deg = 0;
 	if (ink_points(im, 400000, &p))
 		return -1;
-	if (p.n == 0)
+	if (p.n == 0) {
+		free(p.x);
 		return 0;
+	}
 	if (!(bins = htr_alloc((size_t)ncol, 3 * sizeof *bins))) {
 		free(p.x);
 		return -1;
