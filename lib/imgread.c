@@ -12,7 +12,9 @@
  *         the end of IEND.
  *   JPEG  a source manager that feeds libjpeg one byte at a time from the
  *         stdio buffer, so nothing after the EOI marker is consumed; the
- *         two magic bytes we already read are fed first.
+ *         two magic bytes we already read are fed first.  Data after
+ *         the end marker that cannot start another image is a camera's
+ *         trailer and is skipped.
  *   PNM   the two magic bytes are pushed back with ungetc() and the reader
  *         starts from the magic number.
  *
@@ -289,6 +291,25 @@ src_term(j_decompress_ptr cinfo)
 	(void)cinfo;
 }
 
+/* Cameras and phones often append data after a JPEG's end marker (maker
+ * trailers, embedded videos).  Unless the next byte may start another
+ * image of the stream, the rest of the stream is such a trailer and is
+ * skipped, so that it does not fail as an unknown format. */
+static void
+skip_trailer(FILE *f)
+{
+	int c = getc(f);
+
+	if (c == EOF)
+		return;
+	if (c == 0xFF || c == 0x89 || c == 'P' || isspace(c)) {
+		ungetc(c, f);
+		return;
+	}
+	while (getc(f) != EOF)
+		;
+}
+
 static int
 jpeg_decode(struct jpeg_ctx *c)
 {
@@ -348,6 +369,7 @@ jpeg_decode(struct jpeg_ctx *c)
 		}
 	}
 	jpeg_finish_decompress(ci);
+	skip_trailer(c->f);
 	return 0;
 }
 
