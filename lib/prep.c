@@ -31,22 +31,18 @@ histogram(const struct htr_image *im, long hist[256])
 
 /* ------------------------------------------------------------ gray levels */
 
-/* Otsu on a histogram; *dark gets the weight of the class <= t. */
-static int
-otsu_hist(const long hist[256], double *dark)
+int
+htr_prep_otsu(const struct htr_image *im)
 {
+	long hist[256];
 	double total = 0, sum = 0, w0 = 0, sum0 = 0, best = -1;
-	int t = 0, lo = -1;
+	int t = -1;
 
+	histogram(im, hist);
 	for (int i = 0; i < 256; i++) {
 		total += hist[i];
 		sum += (double)i * hist[i];
-		if (lo < 0 && hist[i])
-			lo = i;
 	}
-	if (total == 0)
-		return *dark = 0, 127;
-	t = lo;
 	for (int i = 0; i < 255; i++) {
 		double w1, m0, m1, between;
 
@@ -65,21 +61,11 @@ otsu_hist(const long hist[256], double *dark)
 			t = i;
 		}
 	}
-	w0 = 0;
-	for (int i = 0; i <= t; i++)
-		w0 += hist[i];
-	*dark = w0 / total;
-	return t;
-}
-
-int
-htr_prep_otsu(const struct htr_image *im)
-{
-	long hist[256];
-	double dark;
-
-	histogram(im, hist);
-	return otsu_hist(hist, &dark);
+	/* One gray level only: nothing is ink. */
+	if (t < 0)
+		for (t = 255; t > 0 && !hist[t]; t--)
+			;
+	return best < 0 ? t - 1 : t;
 }
 
 /* Mean of the (2r+1) x (2r+1) box around every pixel, clipped at the
@@ -229,11 +215,11 @@ box_blur(float *dst, const float *src, int w, int h, int r, float *tmp)
 int
 htr_prep_flatten(struct htr_image *im, int window)
 {
-	int w = im->w, h = im->h, b, sw, sh;
+	int w = im->w, h = im->h, side = w > h ? w : h, b, sw, sh;
 	float *blk, *mx, *tmp;
 
 	if (window <= 0)
-		window = (w > h ? w : h) / 40 > 32 ? (w > h ? w : h) / 40 : 32;
+		window = side / 40 > 32 ? side / 40 : 32;
 	/* Block maxima over b x b blocks; a 3 x 3 block maximum then spans
 	 * about 'window' pixels, and two box blurs smooth the steps. */
 	b = window / 3 > 1 ? window / 3 : 1;

@@ -31,7 +31,8 @@
 /* ---- gray levels ---- */
 
 /* Otsu's threshold: the t that maximises the between-class variance of
- * the histogram; pixels <= t are ink.  A uniform image gives its value. */
+ * the histogram; pixels <= t are ink.  An image of one gray level v
+ * gives v - 1: no ink. */
 int  htr_prep_otsu(const struct htr_image *im);
 /* 1 if the image looks light-on-dark, 0 if not, -1 if out of memory.
  * Thin strokes make the differences between pixels and their local mean

@@ -118,6 +118,10 @@ test_otsu(void)
 	memset(im.pix, 128, 10000);
 	CHECK(htr_prep_is_inverted(&im) == 0);
 	CHECK(htr_prep_normalize(&im, 1, 99) == 0 && im.pix[77] == 128);
+	/* A blank page has no ink. */
+	CHECK(htr_prep_otsu(&im) == 127);
+	memset(im.pix, 255, 10000);
+	CHECK(htr_prep_binarize_otsu(&im) == 254 && count_ink(&im, 0) == 0);
 	htr_image_free(&im);
 }
 
