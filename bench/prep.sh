@@ -1,0 +1,59 @@
+#!/bin/sh
+# bench/prep.sh — htr-prep on real page scans ($HTR_DATA/poilus/pages):
+#  1. deskew accuracy: each page is rotated by known angles with pnmrotate;
+#     the change in the measured skew should equal the angle (the page's
+#     own skew is unknown, so it is measured unrotated and subtracted).
+#     Baseline: no correction at all (error = the angle).
+#  2. speed: the default chain per page against decoding alone
+#     (htr-prep with every step off) and against jpegtopnm | ppmtopgm.
+# Usage: bench/prep.sh [pages]   (default 20 pages: every 9th, sorted)
+top=$(cd "$(dirname "$0")/.." && pwd)
+HTR_DATA=${HTR_DATA:-$top/../shared/data}
+PATH="$top/bin:$PATH"
+n=${1:-20}
+dir=$HTR_DATA/poilus/pages
+[ -d "$dir" ] || { echo "bench/prep.sh: $dir: no such directory" >&2; exit 1; }
+[ -x "$top/bin/htr-prep" ] || { echo "bench/prep.sh: build first" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/htr-bench-prep.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+pages=$(ls "$dir"/*.jpg | awk 'NR % 9 == 1' | head -n "$n")
+skew() { htr-prep -verbose "$@" 2>&1 >/dev/null |
+	sed -n 's/.*skew \([-0-9.]*\) deg.*/\1/p'; }
+now() { date +%s.%N; }
+
+: > "$tmp/err"
+for p in $pages; do
+	jpegtopnm "$p" 2>/dev/null > "$tmp/page.pgm"
+	s0=$(skew "$tmp/page.pgm")
+	for a in -7.3 4.1 12; do
+		pnmrotate -background=white $a "$tmp/page.pgm" > "$tmp/rot.pgm"
+		s=$(skew "$tmp/rot.pgm")
+		echo "$(basename "$p") $a $s0 $s" >> "$tmp/err"
+	done
+done
+awk '{ e = $4 - $3 - $2; if (e < 0) e = -e; b = $2 < 0 ? -$2 : $2
+       n++; se += e; sb += b; if (e > me) me = e; if (e <= 0.5) ok++
+       if (e > 0.5) bad = bad sprintf(" %s@%s(%.2f)", $1, $2, e) }
+     END { printf "deskew: %d pages x 3 angles (-7.3, 4.1, 12 deg)\n", n / 3
+           printf "  htr-prep:      mean error %.2f deg, max %.2f, %d/%d within 0.5 deg\n",
+               se / n, me, ok, n
+           printf "  no correction: mean error %.2f deg\n", sb / n
+           if (bad != "") printf "  over 0.5 deg:%s\n", bad }' "$tmp/err"
+
+# Speed: all pages once per variant, wall time (the machine may be shared:
+# see the load printed by bench/run.sh).
+t0=$(now)
+for p in $pages; do htr-prep "$p" > /dev/null; done
+t1=$(now)
+for p in $pages; do
+	htr-prep -invert no -noflatten -nonormalize -nodeskew "$p" > /dev/null
+done
+t2=$(now)
+for p in $pages; do jpegtopnm "$p" 2>/dev/null | ppmtopgm > /dev/null; done
+t3=$(now)
+echo "$t0 $t1 $t2 $t3 $n" | awk '{ n = $5
+    printf "speed (ms per 1200-px-wide page, wall):\n"
+    printf "  htr-prep default chain: %.0f\n", ($2 - $1) * 1000 / n
+    printf "  htr-prep decode only:   %.0f\n", ($3 - $2) * 1000 / n
+    printf "  jpegtopnm | ppmtopgm:   %.0f\n", ($4 - $3) * 1000 / n }'
