@@ -4,7 +4,11 @@
 #     the change in the measured skew should equal the angle (the page's
 #     own skew is unknown, so it is measured unrotated and subtracted).
 #     Baseline: no correction at all (error = the angle).
-#  2. speed: the default chain per page against decoding alone
+#  2. auto-invert: real pages and lines (Poilus, Hooker) as they are must
+#     not be inverted, their negatives (pnminvert) must be.  Baseline: the
+#     majority vote of the two Otsu classes (the dark class holds more
+#     than half the pixels), computed by awk from the histogram.
+#  3. speed: the default chain per page against decoding alone
 #     (htr-prep with every step off) and against jpegtopnm | ppmtopgm.
 # Usage: bench/prep.sh [pages]   (default 20 pages: every 9th, sorted)
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +44,44 @@ awk '{ e = $4 - $3 - $2; if (e < 0) e = -e; b = $2 < 0 ? -$2 : $2
                se / n, me, ok, n
            printf "  no correction: mean error %.2f deg\n", sb / n
            if (bad != "") printf "  over 0.5 deg:%s\n", bad }' "$tmp/err"
+
+# Auto-invert on every 4th page, every 16th Poilus line, every 40th
+# Hooker line, each as it is and inverted.
+imgs="$(ls "$dir"/*.jpg | awk 'NR % 4 == 1')
+$(ls "$HTR_DATA"/poilus/lines/*.png | awk 'NR % 16 == 1')
+$(ls "$HTR_DATA"/hooker/lines/*.jpg | awk 'NR % 40 == 1')"
+# Otsu's dark class is the majority: pnm -> plain gray values -> awk.
+majority() { pamtopnm -plain 2>/dev/null | tail -n +4 | tr -s ' \n' '\n\n' |
+	awk 'NF { h[$1]++; n++ } END {
+	    for (i = 0; i < 256; i++) { sum += i * h[i] }
+	    best = -1; w0 = 0; s0 = 0
+	    for (t = 0; t < 255; t++) { w0 += h[t]; s0 += t * h[t]; w1 = n - w0
+	        if (w0 == 0 || w1 == 0) continue
+	        m0 = s0 / w0; m1 = (sum - s0) / w1
+	        b = w0 * w1 * (m0 - m1) ^ 2; if (b > best) { best = b; tt = t } }
+	    d = 0; for (i = 0; i <= tt; i++) d += h[i]
+	    print (d > n / 2) ? "yes" : "no" }'; }
+echo "$imgs" | while IFS= read -r f; do
+	[ -n "$f" ] || continue
+	case $f in
+	*.png) pngtopam "$f" > "$tmp/pos.pgm" ;;
+	*) jpegtopnm "$f" 2>/dev/null > "$tmp/pos.pgm" ;;
+	esac
+	pnminvert "$tmp/pos.pgm" > "$tmp/neg.pgm"
+	for k in pos neg; do
+		h=$(htr-prep -verbose -noflatten -nonormalize -nodeskew \
+		    "$tmp/$k.pgm" 2>&1 >/dev/null |
+		    sed -n 's/.*inverted \([a-z]*\),.*/\1/p')
+		m=$(majority < "$tmp/$k.pgm")
+		echo "$k $h $m"
+	done
+done > "$tmp/inv"
+awk '{ want = $1 == "neg" ? "yes" : "no"; n++
+       if ($2 == want) h++; if ($3 == want) m++ }
+     END { printf "auto-invert: %d images, each as it is and inverted\n", n / 2
+           printf "  htr-prep (local-contrast skewness): %d/%d right\n", h, n
+           printf "  Otsu majority vote (baseline):      %d/%d right\n", m, n }' \
+    "$tmp/inv"
 
 # Speed: all pages once per variant, wall time (the machine may be shared:
 # see the load printed by bench/run.sh).
