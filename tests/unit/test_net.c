@@ -34,6 +34,7 @@ test_vgsl(void)
 		{ "[1,32,0 O1c10]", "'1,32,0'" },
 		{ "[1,32,0,1 O2c10]", "'O2c10'" },
 		{ "[1,32,0,1 Bnx O1c10]", "'Bnx'" },
+		{ "[1,32,0,1 S2(1x0)1,3 O1c10]", "'S2(1x0)1,3'" },
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -63,6 +64,19 @@ test_vgsl(void)
 	CHECKF(strstr(htr_errmsg(), "O0s3") != NULL, "%s", htr_errmsg());
 	CHECK(!(net = htr_net_create("[1,8,0,1 Lbx4 Cr3,3,4 O1c3]", 0, 1)));
 	CHECKF(strstr(htr_errmsg(), "Cr3,3,4") != NULL, "%s", htr_errmsg());
+	CHECK(!(net = htr_net_create("[1,8,0,1 Lbx4 S1(1x0)1,3 O1c3]", 0, 1)));
+	CHECKF(strstr(htr_errmsg(), "S1(1x0)1,3") != NULL, "%s", htr_errmsg());
+	/* Kraken's explicit fold (and its strided convolution syntax) */
+	net = htr_net_create("[1,48,0,1 Cr4,2,32,4,2 Cr3,3,64 Mp4,2,4,2 "
+	    "S1(1x0)1,3 Lbx16 Do0.5 O1c5]", 0, 1);
+	CHECKF(net != NULL, "%s", htr_errmsg());
+	if (net) {
+		CHECK(strstr(htr_net_vgsl(net), "S1(1x0)1,3 Lbx16") != NULL);
+		CHECK(htr_net_nparams(net) == (32 * 8 + 32) + (64 * 32 * 9 + 64) +
+		    2 * 4 * 16 * (64 * 3 + 16 + 1) + (5 * 32 + 5));
+		CHECK(htr_net_out_width(net, 100) == 25);
+		htr_net_free(net);
+	}
 }
 
 static void
