@@ -97,7 +97,7 @@ void htr_batchnorm_forward(
 
 /* Backward of the train-mode forward (batch statistics). */
 void htr_batchnorm_backward(
-    float *din,            /* [C][M], adds */
+    float *din,            /* [C][M], adds; NULL: not needed */
     float *dgamma,         /* [C], adds */
     float *dbeta,          /* [C], adds */
     const float *dout,     /* [C][M] */
@@ -106,6 +106,19 @@ void htr_batchnorm_backward(
     const float *rstd,     /* [C] */
     const float *gamma,    /* [C] */
     int C, int M);
+
+/* Backward of the eval-mode forward (running statistics, a fixed affine
+ * map): din += gamma * rstd * dout with rstd = 1/sqrt(run_var + eps). */
+void htr_batchnorm_backward_eval(
+    float *din,            /* [C][M], adds; NULL: not needed */
+    float *dgamma,         /* [C], adds */
+    float *dbeta,          /* [C], adds */
+    const float *dout,     /* [C][M] */
+    const float *in,       /* [C][M] */
+    const float *run_mean, /* [C] */
+    const float *run_var,  /* [C] */
+    const float *gamma,    /* [C] */
+    int C, int M, float eps);
 
 /* ---- element-wise activations, dropout, softmax (nn_act.c) -------------
  * htr_act_backward uses the forward OUTPUT (so forward may run in place):

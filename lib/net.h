@@ -153,6 +153,9 @@ float *htr_net_params(struct htr_net *net);
 float *htr_net_grads(struct htr_net *net);
 float *htr_net_adam_m(struct htr_net *net);
 float *htr_net_adam_v(struct htr_net *net);
+/* Allocates the Adam moments (zero) if needed and sets the step count;
+ * for checkpoint loading.  0 or -1 (out of memory). */
+int htr_net_adam_restore(struct htr_net *net, long t);
 /* The dropout RNG (seeded by htr_net_create; saved in checkpoints). */
 struct htr_rng *htr_net_rng(struct htr_net *net);
 
