@@ -100,8 +100,8 @@ test_tsv(void)
 
 	CHECK(htr_dataset_split(&ds, 1, &va) == 0);
 	CHECK(ds.n == 2 && va.n == 1 && !strcmp(va.s[0].text, ""));
-	CHECK(htr_dataset_split(&ds, 2, &va) == -1);
 	htr_dataset_free(&va);
+	CHECK(htr_dataset_split(&ds, 2, &va) == -1);
 	htr_dataset_free(&va);
 	htr_dataset_free(&ds);
 
