@@ -655,6 +655,7 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 
 	memset(&st, 0, sizeof st);
 	memset(&rep, 0, sizeof rep);
+	rep.last_valid = -1;
 	HTR_ASSERT(o->batch > 0 && o->epochs > 0);
 
 	/* the network: new, or from the newest checkpoint */
@@ -931,6 +932,7 @@ resume_fail:
 			    - 1) * ts.n / (samples_here / (now_s() - t0)) : 0;
 			o->progress(o->ctx, &rep);
 			rep.stopped = rep.improved = rep.validated = 0;
+			rep.last_valid = vs.n ? err : -1;
 		}
 		if (stop)
 			break;

@@ -83,6 +83,7 @@ struct htr_train_status {
 	double valid_error;     /* CER, or 1 - accuracy for classifiers */
 	double valid_cer, valid_wer, valid_acc;
 	double best_error;
+	double last_valid;      /* last epoch's validation error, or -1 */
 	int improved;           /* this epoch's model is the new best */
 	int stopped;            /* early stop: patience ran out */
 	const char *event;      /* "checkpoint", "resume" or NULL */
