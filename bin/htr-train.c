@@ -167,7 +167,7 @@ main(int argc, char **argv)
 	unsigned int seed = 1;
 	long halt = 0, ckpt_steps = 0;
 	float lr = 1e-3f, lr_decay = 1, clip = 0, wd = 0, strength = 0;
-	float ckpt_min = 10;
+	float ckpt_min = 5;
 	float aug[9];
 	unsigned int aug_spec[9], height_spec, lr_spec, seed_spec;
 	static const char *aug_name[9] = {"aug-scale", "aug-rotate",

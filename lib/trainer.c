@@ -431,7 +431,7 @@ htr_train_defaults(struct htr_train_opts *o)
 	o->lr_decay = 1;
 	o->epochs = 10;
 	o->seed = 1;
-	o->ckpt_minutes = 10;
+	o->ckpt_minutes = 5;
 	o->report_s = 2;
 }
 
