@@ -74,7 +74,7 @@ add_source(struct htr_dataset *ds, const char *path, const char *root,
 		}
 	fclose(f);
 	if (tsv ? htr_dataset_add_tsv(ds, path) :
-	    htr_dataset_add_iam(ds, path, root ? root : ".", skip_err))
+	    htr_dataset_add_iam(ds, path, root, skip_err))
 		htr_cli_die(NULL);
 }
 
