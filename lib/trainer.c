@@ -776,6 +776,8 @@ resume_fail:
 		o->progress(o->ctx, &rep);
 		rep.event = NULL;
 	}
+	/* clocks start once the data is in memory */
+	t0 = last_report = last_ckpt = now_s();
 	htr_adam_defaults(&adam);
 	adam.clip = o->clip;
 	adam.weight_decay = o->weight_decay;
