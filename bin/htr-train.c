@@ -168,11 +168,11 @@ main(int argc, char **argv)
 	long halt = 0, ckpt_steps = 0;
 	float lr = 1e-3f, lr_decay = 1, clip = 0, wd = 0, strength = 0;
 	float ckpt_min = 5;
-	float aug[9];
-	unsigned int aug_spec[9], height_spec, lr_spec, seed_spec;
-	static const char *aug_name[9] = {"aug-scale", "aug-rotate",
+	float aug[10];
+	unsigned int aug_spec[10], height_spec, lr_spec, seed_spec;
+	static const char *aug_name[10] = {"aug-scale", "aug-rotate",
 	    "aug-shear", "aug-translate", "aug-elastic", "aug-stroke",
-	    "aug-blur", "aug-noise", "aug-contrast"};
+	    "aug-blur", "aug-noise", "aug-contrast", "aug-clean"};
 	struct htr_train_opts o;
 	struct htr_dataset train, valid;
 	char prov[1024];
@@ -200,7 +200,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "epochs", OPT_INT, &epochs, NULL, 0);
 	OPTENT3(0, "seed", OPT_UINT, &seed, &seed_spec, 0);
 	OPTENT3(0, "augment", OPT_FLOAT, &strength, NULL, 0);
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < 10; i++)
 		OPTENT3(0, aug_name[i], OPT_FLOAT, &aug[i], &aug_spec[i], 0);
 	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
 	OPTENT3(0, "patience", OPT_INT, &patience, NULL, 0);
@@ -265,10 +265,10 @@ main(int argc, char **argv)
 	o.epochs = epochs;
 	o.seed = seed;
 	htr_augment_defaults(&o.aug, strength);
-	float *af[9] = {&o.aug.scale, &o.aug.rotate, &o.aug.shear,
+	float *af[10] = {&o.aug.scale, &o.aug.rotate, &o.aug.shear,
 	    &o.aug.translate, &o.aug.elastic, &o.aug.stroke, &o.aug.blur,
-	    &o.aug.noise, &o.aug.contrast};
-	for (int i = 0; i < 9; i++)
+	    &o.aug.noise, &o.aug.contrast, &o.aug.clean};
+	for (int i = 0; i < 10; i++)
 		if (aug_spec[i]) {
 			if (aug[i] < 0)
 				htr_cli_usage("-%s must not be negative",
