@@ -108,8 +108,14 @@ build(struct htr_net *net, int nclass)
 		    (s->kind == HTR_VGSL_LINEAR && w == 0);
 		if (s->kind == HTR_VGSL_OUTPUT && nclass > 0)
 			s->n = nclass;
+		if (s->kind == HTR_VGSL_FOLD && form != MAP)
+			return htr_fail("VGSL: '%s': nothing to fold, the input is "
+			    "already a %s", tok, form == SEQ ? "sequence" : "vector");
+		if (s->kind == HTR_VGSL_FOLD)
+			seqlike = 1;
 		if (form == MAP && (s->kind == HTR_VGSL_LSTM ||
-		    s->kind == HTR_VGSL_LINEAR || s->kind == HTR_VGSL_OUTPUT)) {
+		    s->kind == HTR_VGSL_LINEAR || s->kind == HTR_VGSL_OUTPUT ||
+		    s->kind == HTR_VGSL_FOLD)) {
 			struct layer *r = add(net, seqlike ? K_M2S : K_M2V,
 			    seqlike ? "(map->seq)" : "(map->vec)");
 			if (!seqlike && w == 0)
@@ -120,6 +126,11 @@ build(struct htr_net *net, int nclass)
 			r->oc = c, r->oh = 1;
 			form = r->form = seqlike ? SEQ : VEC;
 			h = 1;
+			r->p = np, r->s = ns;
+			if (s->kind == HTR_VGSL_FOLD) {
+				r->tok = tok;
+				continue;
+			}
 		}
 		struct layer *l = NULL;
 		switch (s->kind) {
