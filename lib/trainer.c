@@ -712,6 +712,12 @@ resume_fail:
 			goto out;
 		}
 	} else {
+		long steps[1];
+		int n;
+
+		if (o->ckpt_dir && newest_ckpt(o->ckpt_dir, steps, 1, &n) >= 0)
+			return htr_fail("%s already holds checkpoints: add -resume "
+			    "to continue that run, or remove them", o->ckpt_dir);
 		if (o->alphabet ? htr_alphabet_from_utf8(&alpha, o->alphabet) :
 		    htr_alphabet_build(&alpha, train))
 			goto out;
