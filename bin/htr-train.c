@@ -301,9 +301,14 @@ main(int argc, char **argv)
 		add_source(&valid, valid_src, root, skip_err);
 	else if (valid_split && htr_dataset_split(&train, valid_split, &valid))
 		htr_cli_die("-valid-split");
-	snprintf(prov, sizeof prov, "%s%s%s", mi ? mi : train_src,
-	    valid_split ? ",valid_split_last=" : "",
-	    valid_split ? "yes" : "");
+	/* file names without their folders: the model should not carry the
+	 * trainer's directory layout */
+	const char *base = mi ? mi : train_src, *sl = strrchr(base, '/');
+	if (valid_split)
+		snprintf(prov, sizeof prov, "%s,last_%u_for_validation",
+		    sl ? sl + 1 : base, valid_split);
+	else
+		snprintf(prov, sizeof prov, "%s", sl ? sl + 1 : base);
 	o.provenance = prov;
 	if (height_spec && vgsl) {
 		struct htr_net *probe = htr_net_create(vgsl, 0, 1);
