@@ -38,6 +38,7 @@
 #define PITCH_HI      4      /* longest pitch looked for (ch) */
 #define SPLIT_GAP     2.0    /* a line splits at gaps wider than this (P) */
 #define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
+#define SHORT_W       0.35   /* narrower lines (of the median line) go */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 
 struct comp {
@@ -1162,9 +1163,11 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		/* remember the old index in x0's place after sorting */
 	}
 	/* margin notes: a line wholly left of where the median line starts,
-	 * or wholly right of where it ends, is not part of the text block */
+	 * or wholly right of where it ends, is not part of the text block;
+	 * nor is a line narrower than SHORT_W of the median line (stamps,
+	 * page numbers, bits of frames and flourishes) */
 	{
-		int *v = htr_alloc(2 * x->nl, sizeof *v), nv = 0;
+		int *v = htr_alloc(3 * x->nl, sizeof *v), nv = 0;
 		if (!v) {
 			free(li);
 			free(remap);
@@ -1184,6 +1187,16 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 				if (li[l].box[0] + li[l].box[2] < m0 ||
 				    li[l].box[0] > m1)
 					li[l].area = 0;
+			int nw = 0, *ws = v + 2 * x->nl;
+			for (int l = 0; l < x->nl; l++)
+				if (li[l].area)
+					ws[nw++] = li[l].box[2];
+			if (nw >= 3) {
+				qsort(ws, nw, sizeof *ws, cmp_int);
+				for (int l = 0; l < x->nl; l++)
+					if (li[l].box[2] < SHORT_W * ws[nw / 2])
+						li[l].area = 0;
+			}
 		}
 		free(v);
 	}
