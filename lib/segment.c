@@ -39,6 +39,7 @@
 #define SPLIT_GAP     2.0    /* a line splits at gaps wider than this (P) */
 #define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
 #define SHORT_W       0.35   /* narrower lines (of the median line) go */
+#define SALVAGE       0.35   /* frame ink this near a ridge is text (P) */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 
 struct comp {
@@ -527,10 +528,10 @@ filter_components(struct ctx *x)
 		if (border)
 			c->drop = 1;
 		else if (bh > FRAME_H * x->pitch)
-			c->drop = 1;
+			c->drop = 3;  /* frame, maybe touching text */
 		else if (bw > 6 * ch && c->area < 0.02 * bw * bh &&
 		    bh > 2 * ch)
-			c->drop = 1;  /* thin frame-like outline */
+			c->drop = 3;  /* thin frame-like outline */
 		else if ((bh > bw ? bh : bw) > STROKE_LEN * x->pitch &&
 		    c->area < STROKE_INK * x->sw * (bh > bw ? bh : bw))
 			c->drop = 1;  /* one long stroke: frame piece, flourish */
@@ -902,6 +903,37 @@ paint(struct ctx *x, int *owner, int i, int line)
 		}
 }
 
+/* A frame that touches text: its pixels close to a ridge, within the
+ * ridge's extent, are that line's ink (the words the frame runs into);
+ * the rest stays dropped. */
+static void
+salvage(struct ctx *x, int *owner, int i)
+{
+	const struct comp *c = &x->c[i];
+	double near = SALVAGE * x->pitch;
+
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int xx = c->x0; xx <= c->x1; xx++) {
+			size_t k = (size_t)y * x->w + xx;
+			int bl = -1;
+			double bd = near;
+			if (x->lab[k] != i + 1)
+				continue;
+			for (int l = 0; l < x->nl; l++) {
+				double d;
+				if (xx < x->lx0[l] || xx > x->lx1[l])
+					continue;
+				d = fabs(y - x->ly[(size_t)l * x->w + xx]);
+				if (d <= bd) {
+					bd = d;
+					bl = l;
+				}
+			}
+			if (bl >= 0)
+				owner[k] = bl + 1;
+		}
+}
+
 /* Gives every component a line: first the text-sized ones (a component
  * crossing two ridges is split pixel by pixel), then the specks, which
  * only join a line near its ridge and within its ink's x range (so the
@@ -934,6 +966,10 @@ assign(struct ctx *x, int *owner)
 
 		if (c->drop == 1 || (c->drop == 2) != pass)
 			continue;
+		if (c->drop == 3) {
+			salvage(x, owner, i);
+			continue;
+		}
 		for (int l = 0; l < x->nl; l++) {
 			double d = line_dist(x, l, cx, cy);
 			float yl = x->ly[(size_t)l * w + xi];
