@@ -25,7 +25,7 @@
 #define GRID          12     /* grid cells per P */
 #define BLUR_X        1.0    /* sigma of the line-finding blur along x (P) */
 #define BLUR_Y        0.15   /* ... and along y (P) */
-#define RIDGE_FRAC    0.25   /* ridge threshold, fraction of the 99th pct */
+#define RIDGE_FRAC    0.45   /* ridge threshold, fraction of the 90th pct */
 #define RIDGE_SEP     0.5    /* two ridges in a column at least this apart */
 #define TRACK_DY      0.15   /* a ridge moves at most this per column (P) */
 #define TRACK_GAP     1.5    /* a track survives a gap this long (P) */
@@ -680,7 +680,7 @@ trace_ridges(struct ctx *x)
 		return 0;
 	}
 	qsort(vals, nv, sizeof *vals, cmp_double);
-	ref = vals[(size_t)(0.99 * (nv - 1))];
+	ref = vals[(size_t)(0.90 * (nv - 1))];
 	free(vals);
 	thr = RIDGE_FRAC * ref;
 	if (!(pk = htr_alloc(gh, sizeof *pk)))
