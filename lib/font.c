@@ -1,0 +1,462 @@
+/* font.c — text to an ink coverage map with FreeType. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ft2build.h>
+#include FT_FREETYPE_H
+#include FT_OUTLINE_H
+
+#include "htr.h"
+#include "font.h"
+
+#define MAX_FONT_FILE (64L << 20)
+#define CACHE_CPS 0x3000         /* code points whose check is cached */
+
+static int
+ft_fail(const char *what, FT_Error e)
+{
+	const char *s = FT_Error_String(e);
+
+	if (s)
+		return htr_fail("%s: %s", what, s);
+	return htr_fail("%s: FreeType error 0x%02x", what, (unsigned)e);
+}
+
+static int
+is_space(uint32_t c)
+{
+	return c == ' ' || c == 0xa0 || (c >= 0x2000 && c <= 0x200b) ||
+	    c == 0x202f || c == 0x3000;
+}
+
+/* Extent of the glyphs of the characters in s: the highest top
+ * (top != 0) or lowest bottom, in font units; *found = 0 if none. */
+static int
+extent(FT_Face face, const char *s, int top, int *found)
+{
+	int best = 0;
+
+	*found = 0;
+	for (; *s; s++) {
+		FT_UInt gi = FT_Get_Char_Index(face, (FT_ULong)*s);
+		FT_BBox b;
+
+		if (!gi || FT_Load_Glyph(face, gi, FT_LOAD_NO_SCALE) ||
+		    face->glyph->format != FT_GLYPH_FORMAT_OUTLINE ||
+		    face->glyph->outline.n_contours <= 0)
+			continue;
+		FT_Outline_Get_CBox(&face->glyph->outline, &b);
+		if (!*found || (top ? b.yMax > best : b.yMin < best))
+			best = (int)(top ? b.yMax : b.yMin);
+		*found = 1;
+	}
+	return best;
+}
+
+static int
+open_face(FT_Library lib, const struct htr_font *f, FT_Face *face)
+{
+	FT_Error e = FT_New_Memory_Face(lib, f->data, (FT_Long)f->size, 0, face);
+
+	if (e) {
+		*face = NULL;
+		if (f->size >= 4 && !memcmp(f->data, "wOF2", 4))
+			return ft_fail("cannot read this WOFF2 font (this "
+			    "FreeType may lack Brotli support; convert it to "
+			    "TTF)", e);
+		return ft_fail("not a font FreeType can read", e);
+	}
+	if (!FT_IS_SCALABLE(*face) || FT_Select_Charmap(*face,
+	    FT_ENCODING_UNICODE)) {
+		int scalable = FT_IS_SCALABLE(*face);
+
+		FT_Done_Face(*face);
+		*face = NULL;
+		return htr_fail(scalable ? "font has no Unicode character map" :
+		    "not a scalable (outline) font");
+	}
+	return 0;
+}
+
+int
+htr_font_load(struct htr_font *f, const char *path)
+{
+	FT_Library lib;
+	FT_Face face;
+	FILE *fp;
+	long n;
+	int ok_a, ok_d;
+
+	memset(f, 0, sizeof *f);
+	if (!(fp = fopen(path, "rb")))
+		return htr_fail("%s", strerror(errno));
+	if (fseek(fp, 0, SEEK_END) || (n = ftell(fp)) < 0 ||
+	    fseek(fp, 0, SEEK_SET)) {
+		fclose(fp);
+		return htr_fail("cannot determine the file size");
+	}
+	if (n < 12 || n > MAX_FONT_FILE) {
+		fclose(fp);
+		return htr_fail("%ld bytes: not a font file", n);
+	}
+	if (!(f->data = htr_alloc((size_t)n, 1)) ||
+	    !(f->path = htr_alloc(strlen(path) + 1, 1))) {
+		fclose(fp);
+		htr_font_free(f);
+		return -1;
+	}
+	if (fread(f->data, 1, (size_t)n, fp) != (size_t)n) {
+		fclose(fp);
+		htr_font_free(f);
+		return htr_fail("read error");
+	}
+	fclose(fp);
+	f->size = (size_t)n;
+	strcpy(f->path, path);
+	f->name = strrchr(f->path, '/') ? strrchr(f->path, '/') + 1 : f->path;
+	if (FT_Init_FreeType(&lib)) {
+		htr_font_free(f);
+		return htr_fail("cannot start FreeType");
+	}
+	if (open_face(lib, f, &face)) {
+		FT_Done_FreeType(lib);
+		htr_font_free(f);
+		return -1;
+	}
+	f->upem = face->units_per_EM;
+	f->asc = extent(face, "bdfhklAH", 1, &ok_a);
+	f->desc = extent(face, "gjpqy", 0, &ok_d);
+	if (!ok_a)
+		f->asc = face->ascender;
+	if (!ok_d)
+		f->desc = face->descender;
+	{
+		int xh = extent(face, "xvwz", 1, &ok_a);
+		int ch = extent(face, "XVWZ", 1, &ok_d);
+
+		f->caps = ok_a && ok_d && xh > 0.85 * ch;
+	}
+	/* capitals-only fonts have no descenders: keep room for them in the
+	 * line box all the same, as a writer would */
+	if (f->desc > -f->asc / 5)
+		f->desc = -f->asc / 5;
+	FT_Done_Face(face);
+	FT_Done_FreeType(lib);
+	if (f->upem <= 0 || f->asc <= 0 || f->desc >= f->asc ||
+	    f->asc - f->desc > 8 * f->upem) {
+		htr_font_free(f);
+		return htr_fail("font has no usable Latin letters or metrics");
+	}
+	if (f->desc > 0)
+		f->desc = 0;
+	return 0;
+}
+
+void
+htr_font_free(struct htr_font *f)
+{
+	free(f->data);
+	free(f->path);
+	memset(f, 0, sizeof *f);
+}
+
+struct htr_font_ctx {
+	FT_Library lib;
+	const struct htr_font *fonts;
+	int n;
+	FT_Face *face;           /* [n], opened on first use */
+	unsigned char **known;   /* [n][CACHE_CPS]: 0 unknown, 1 has, 2 lacks */
+	/* the glyph bitmaps of one line before they are composed */
+	struct glyph { int x, y, w, h; size_t off; } *g;
+	int ng, gcap;
+	unsigned char *pix;
+	size_t npix, pixcap;
+};
+
+struct htr_font_ctx *
+htr_font_ctx_new(const struct htr_font *fonts, int n)
+{
+	struct htr_font_ctx *c = htr_zalloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->fonts = fonts;
+	c->n = n;
+	if (!(c->face = htr_zalloc((size_t)n, sizeof *c->face)) ||
+	    !(c->known = htr_zalloc((size_t)n, sizeof *c->known))) {
+		htr_font_ctx_free(c);
+		return NULL;
+	}
+	if (FT_Init_FreeType(&c->lib)) {
+		c->lib = NULL;
+		htr_font_ctx_free(c);
+		htr_fail("cannot start FreeType");
+		return NULL;
+	}
+	return c;
+}
+
+void
+htr_font_ctx_free(struct htr_font_ctx *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->n; i++) {
+		if (c->face && c->face[i])
+			FT_Done_Face(c->face[i]);
+		if (c->known)
+			free(c->known[i]);
+	}
+	if (c->lib)
+		FT_Done_FreeType(c->lib);
+	free(c->face);
+	free(c->known);
+	free(c->g);
+	free(c->pix);
+	free(c);
+}
+
+static FT_Face
+face_of(struct htr_font_ctx *c, int i)
+{
+	HTR_ASSERT(i >= 0 && i < c->n);
+	if (!c->face[i]) {
+		if (!(c->known[i] = htr_zalloc(CACHE_CPS, 1)))
+			return NULL;
+		if (open_face(c->lib, &c->fonts[i], &c->face[i]))
+			return NULL;
+	}
+	return c->face[i];
+}
+
+/* 1 if the font draws something for cp: a glyph with an outline. */
+static int
+has_glyph(FT_Face face, uint32_t cp)
+{
+	FT_UInt gi = FT_Get_Char_Index(face, cp);
+
+	return gi && !FT_Load_Glyph(face, gi, FT_LOAD_NO_SCALE) &&
+	    face->glyph->format == FT_GLYPH_FORMAT_OUTLINE &&
+	    face->glyph->outline.n_contours > 0;
+}
+
+int
+htr_font_covers(struct htr_font_ctx *c, int i, const uint32_t *cp, int n,
+    uint32_t *missing)
+{
+	FT_Face face = face_of(c, i);
+
+	if (!face)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		uint32_t ch = cp[k];
+		int ok;
+
+		if (is_space(ch))
+			continue;
+		if (ch < CACHE_CPS && c->known[i][ch])
+			ok = c->known[i][ch] == 1;
+		else {
+			ok = has_glyph(face, ch);
+			if (ch < CACHE_CPS)
+				c->known[i][ch] = ok ? 1 : 2;
+		}
+		if (!ok) {
+			if (missing)
+				*missing = ch;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Keeps the rendered bitmap of the glyph slot at canvas (x, y), y down. */
+static int
+keep(struct htr_font_ctx *c, const FT_Bitmap *bm, int x, int y)
+{
+	size_t need = (size_t)bm->rows * bm->width;
+
+	if (!need)
+		return 0;
+	if (bm->pixel_mode != FT_PIXEL_MODE_GRAY)
+		return htr_fail("FreeType rendered an unexpected pixel mode");
+	if (c->ng == c->gcap) {
+		int cap = c->gcap ? 2 * c->gcap : 64;
+		void *p = htr_realloc(c->g, (size_t)cap, sizeof *c->g);
+		if (!p)
+			return -1;
+		c->g = p;
+		c->gcap = cap;
+	}
+	if (c->npix + need > c->pixcap) {
+		size_t cap = c->pixcap ? 2 * c->pixcap : 1 << 16;
+		while (cap < c->npix + need)
+			cap *= 2;
+		void *p = htr_realloc(c->pix, cap, 1);
+		if (!p)
+			return -1;
+		c->pix = p;
+		c->pixcap = cap;
+	}
+	for (unsigned r = 0; r < bm->rows; r++)
+		memcpy(c->pix + c->npix + (size_t)r * bm->width,
+		    bm->buffer + (ptrdiff_t)r * bm->pitch, bm->width);
+	c->g[c->ng++] = (struct glyph){x, y, (int)bm->width, (int)bm->rows,
+	    c->npix};
+	c->npix += need;
+	return 0;
+}
+
+int
+htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
+    const uint32_t *cp, int n, const struct htr_synth_params *p,
+    struct htr_rng *r)
+{
+	const struct htr_font *f = &c->fonts[i];
+	FT_Face face = face_of(c, i);
+	int H = p->height;
+	double size, em, sh, rot, cs, sn, stroke, track, wspace, amp, period,
+	    phase, pen = 0, pen_mid = 0;
+	FT_Matrix m;
+	FT_UInt prev = 0, sp;
+	int x0 = 0, y0 = 0, x1 = 0, y1 = 0, any = 0;
+
+	out->a = NULL;
+	out->w = out->h = 0;
+	if (!face)
+		return -1;
+	size = htr_synth_range(r, p->size);
+	em = size * H * f->upem / (f->asc - f->desc);
+	if (FT_Set_Char_Size(face, 0, (FT_F26Dot6)lround(em * 64), 72, 72))
+		return htr_fail("%s: cannot set size %.1f px", f->name, em);
+	sh = htr_synth_range(r, p->slant);
+	rot = (2 * htr_rng_uniform(r) - 1) * p->rotate * M_PI / 180;
+	cs = cos(rot);
+	sn = sin(rot);
+	m.xx = (FT_Fixed)lround(cs * 65536);
+	m.xy = (FT_Fixed)lround((cs * sh - sn) * 65536);
+	m.yx = (FT_Fixed)lround(sn * 65536);
+	m.yy = (FT_Fixed)lround((sn * sh + cs) * 65536);
+	stroke = htr_synth_range(r, p->stroke) * em;
+	track = htr_synth_range(r, p->charspace) * em;
+	wspace = htr_synth_range(r, p->wordspace);
+	amp = p->wobble * H * (0.3 + 0.7 * htr_rng_uniform(r));
+	period = H * (2 + 6 * htr_rng_uniform(r));
+	phase = 2 * M_PI * htr_rng_uniform(r);
+	/* some fonts have a hair-thin space: no less than 0.28 em */
+	if ((sp = FT_Get_Char_Index(face, ' ')) &&
+	    !FT_Load_Glyph(face, sp, FT_LOAD_NO_HINTING) &&
+	    face->glyph->linearHoriAdvance / 65536.0 > 0.28 * em)
+		wspace *= face->glyph->linearHoriAdvance / 65536.0;
+	else
+		wspace *= 0.28 * em;
+	c->ng = 0;
+	c->npix = 0;
+	for (int k = 0; k < n; k++) {
+		FT_UInt gi;
+		FT_Outline *o = &face->glyph->outline;
+		double bx, by, gx, gy;
+		int ix, iy;
+
+		if (is_space(cp[k])) {
+			pen += wspace * (1 + p->wordjitter * htr_rng_normal(r));
+			prev = 0;
+			continue;
+		}
+		if (!(gi = FT_Get_Char_Index(face, cp[k])))
+			return htr_fail("%s: no glyph for U+%04X", f->name,
+			    (unsigned)cp[k]);
+		if (prev && FT_HAS_KERNING(face)) {
+			FT_Vector kv;
+			if (!FT_Get_Kerning(face, prev, gi, FT_KERNING_UNFITTED,
+			    &kv))
+				pen += kv.x / 64.0;
+		}
+		prev = gi;
+		if (FT_Load_Glyph(face, gi, FT_LOAD_NO_HINTING |
+		    FT_LOAD_NO_BITMAP) ||
+		    face->glyph->format != FT_GLYPH_FORMAT_OUTLINE)
+			return htr_fail("%s: cannot load the glyph of U+%04X",
+			    f->name, (unsigned)cp[k]);
+		if (stroke != 0)
+			FT_Outline_EmboldenXY(o, (FT_Pos)lround(stroke * 64),
+			    (FT_Pos)lround(stroke * 64));
+		FT_Outline_Transform(o, &m);
+		/* the pen on the wobbling baseline (y up), then rotated */
+		bx = pen + p->charjitter * em * htr_rng_normal(r);
+		by = amp * sin(2 * M_PI * pen / period + phase) +
+		    0.1 * amp * htr_rng_normal(r);
+		gx = cs * bx - sn * by;
+		gy = sn * bx + cs * by;
+		ix = (int)floor(gx);
+		iy = (int)floor(gy);
+		FT_Outline_Translate(o, (FT_Pos)lround((gx - ix) * 64),
+		    (FT_Pos)lround((gy - iy) * 64));
+		if (FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL))
+			return htr_fail("%s: cannot render U+%04X", f->name,
+			    (unsigned)cp[k]);
+		{
+			const FT_Bitmap *bm = &face->glyph->bitmap;
+			int gx0 = ix + face->glyph->bitmap_left;
+			int gy0 = -(iy + face->glyph->bitmap_top);
+
+			if (keep(c, bm, gx0, gy0))
+				return -1;
+			if (bm->rows && bm->width) {
+				if (!any || gx0 < x0) x0 = gx0;
+				if (!any || gy0 < y0) y0 = gy0;
+				if (!any || gx0 + (int)bm->width > x1)
+					x1 = gx0 + (int)bm->width;
+				if (!any || gy0 + (int)bm->rows > y1)
+					y1 = gy0 + (int)bm->rows;
+				any = 1;
+			}
+		}
+		pen += face->glyph->linearHoriAdvance / 65536.0 + stroke +
+		    track;
+		if (pen < 0)
+			pen = 0;
+	}
+	if (!any)
+		return htr_fail("%s: the text has no ink", f->name);
+	/* the line box: ascender to descender spans 'size' of the height, the
+	 * rest is shared out at random above and below; ink outside widens
+	 * it (the image is scaled back to p->height later) */
+	pen_mid = pen / 2;
+	{
+		double asc = (double)f->asc / f->upem * em;
+		double span = (double)(f->asc - f->desc) / f->upem * em;
+		double top = -(sn * pen_mid) - asc - (H - span) *
+		    htr_rng_uniform(r);
+		double ml = htr_synth_range(r, p->margin) * H;
+		double mr = htr_synth_range(r, p->margin) * H;
+		int bt = (int)floor(top), bb = bt + H;
+		int cx0 = (int)floor(x0 - ml), cx1 = (int)ceil(x1 + mr);
+
+		if (y0 < bt)
+			bt = y0;
+		if (y1 > bb)
+			bb = y1;
+		if (htr_synth_cov_init(out, cx1 - cx0, bb - bt))
+			return -1;
+		for (int k = 0; k < c->ng; k++) {
+			const struct glyph *g = &c->g[k];
+			const unsigned char *s = c->pix + g->off;
+
+			for (int y = 0; y < g->h; y++) {
+				float *d = out->a + (size_t)(g->y - bt + y) *
+				    out->w + (g->x - cx0);
+				for (int x = 0; x < g->w; x++) {
+					float v = s[(size_t)y * g->w + x] *
+					    (1.0f / 255);
+					if (v > d[x])
+						d[x] = v;
+				}
+			}
+		}
+	}
+	return 0;
+}
