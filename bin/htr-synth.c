@@ -589,6 +589,9 @@ main(int argc, char **argv)
 			written++;
 		}
 	}
+	if (!written)
+		htr_cli_fatal("%s: no sample could be rendered: no font has all "
+		    "the characters of any text", corpus_name);
 	if (manifest && (fflush(manifest) || ferror(manifest) ||
 	    fclose(manifest)))
 		htr_cli_fatal("%s/manifest.tsv: write error", outdir);
