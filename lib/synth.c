@@ -129,29 +129,15 @@ fast_normal(struct htr_rng *r)
 }
 
 /* A smooth random field: values N(0,1) * amp on a grid of step 'step'
- * pixels, interpolated with smoothstep weights.  grid is [gh][gw]. */
+ * pixels, interpolated with smoothstep weights, made a row at a time.
+ * g is [gh][gw]; xi, xu are each column's grid cell and weight. */
 struct field {
-	int gw, gh;
+	int w, gw, gh;
 	float step, amp;
-	float *g;
+	float *g;                /* [gh][gw] */
+	float *xu, *rv;          /* [w], [gw] */
+	int *xi;                 /* [w] */
 };
-
-static int
-field_init(struct field *f, int w, int h, float step, float amp,
-    struct htr_rng *r)
-{
-	if (step < 1)
-		step = 1;
-	f->step = step;
-	f->amp = amp;
-	f->gw = (int)(w / step) + 3;
-	f->gh = (int)(h / step) + 3;
-	if (!(f->g = htr_alloc((size_t)f->gw * f->gh, sizeof *f->g)))
-		return -1;
-	for (int i = 0; i < f->gw * f->gh; i++)
-		f->g[i] = amp * htr_rng_normal(r);
-	return 0;
-}
 
 static float
 smooth(float t)
@@ -159,16 +145,62 @@ smooth(float t)
 	return t * t * (3 - 2 * t);
 }
 
-static float
-field_at(const struct field *f, float x, float y)
+static void
+field_free(struct field *f)
 {
-	float gx = x / f->step, gy = y / f->step;
-	int i = (int)gx, j = (int)gy;
-	float u = smooth(gx - i), v = smooth(gy - j);
-	const float *g = f->g + (size_t)j * f->gw + i;
+	free(f->g);
+	free(f->xu);
+	free(f->rv);
+	free(f->xi);
+	f->g = f->xu = f->rv = NULL;
+	f->xi = NULL;
+}
 
-	return (1 - v) * ((1 - u) * g[0] + u * g[1]) +
-	    v * ((1 - u) * g[f->gw] + u * g[f->gw + 1]);
+static int
+field_init(struct field *f, int w, int h, float step, float amp,
+    struct htr_rng *r)
+{
+	memset(f, 0, sizeof *f);
+	if (step < 1)
+		step = 1;
+	f->w = w;
+	f->step = step;
+	f->amp = amp;
+	f->gw = (int)(w / step) + 3;
+	f->gh = (int)(h / step) + 3;
+	if (!(f->g = htr_alloc((size_t)f->gw * f->gh, sizeof *f->g)) ||
+	    !(f->rv = htr_alloc((size_t)f->gw, sizeof *f->rv)) ||
+	    !(f->xu = htr_alloc((size_t)w, sizeof *f->xu)) ||
+	    !(f->xi = htr_alloc((size_t)w, sizeof *f->xi))) {
+		field_free(f);
+		return -1;
+	}
+	for (int i = 0; i < f->gw * f->gh; i++)
+		f->g[i] = amp * htr_rng_normal(r);
+	for (int x = 0; x < w; x++) {
+		float gx = x / step;
+		f->xi[x] = (int)gx;
+		f->xu[x] = smooth(gx - f->xi[x]);
+	}
+	return 0;
+}
+
+/* The field along row y: out[0..w-1]. */
+static void
+field_row(struct field *f, float y, float *out)
+{
+	float gy = y / f->step, v;
+	int j = (int)gy;
+	const float *g0 = f->g + (size_t)j * f->gw, *g1 = g0 + f->gw;
+
+	v = smooth(gy - j);
+	for (int i = 0; i < f->gw; i++)
+		f->rv[i] = (1 - v) * g0[i] + v * g1[i];
+	for (int x = 0; x < f->w; x++) {
+		float u = f->xu[x];
+		const float *rv = f->rv + f->xi[x];
+		out[x] = (1 - u) * rv[0] + u * rv[1];
+	}
 }
 
 /* Bilinear sample of c at (x, y); outside is no ink. */
@@ -178,6 +210,11 @@ cov_at(const struct htr_synth_cov *c, float x, float y)
 	int x0 = (int)floorf(x), y0 = (int)floorf(y);
 	float u = x - x0, v = y - y0, s = 0;
 
+	if (x0 >= 0 && y0 >= 0 && x0 < c->w - 1 && y0 < c->h - 1) {
+		const float *a = c->a + (size_t)y0 * c->w + x0;
+		return (1 - v) * ((1 - u) * a[0] + u * a[1]) +
+		    v * ((1 - u) * a[c->w] + u * a[c->w + 1]);
+	}
 	for (int dy = 0; dy < 2; dy++) {
 		int yy = y0 + dy;
 		float wy = dy ? v : 1 - v;
@@ -195,33 +232,55 @@ cov_at(const struct htr_synth_cov *c, float x, float y)
 	return s;
 }
 
+/* Warps c by a smooth random displacement field of amplitude amp and
+ * wavelength scale (output pixels) and resizes it to height h at the
+ * same time, by bilinear sampling. */
+static int
+warp(struct htr_synth_cov *c, int h, float amp, float scale,
+    struct htr_rng *r)
+{
+	struct field fx, fy;
+	float *out = NULL, *dx = NULL, *dy, s = (float)c->h / h;
+	int w = (int)lround((double)c->w * h / c->h);
+
+	if (w < 1)
+		w = 1;
+	if (htr_image_check_size(w, h) ||
+	    field_init(&fx, w, h, scale, amp * s, r))
+		return -1;
+	if (field_init(&fy, w, h, scale, amp * s, r) ||
+	    !(out = htr_alloc((size_t)w * h, sizeof *out)) ||
+	    !(dx = htr_alloc(2 * (size_t)w, sizeof *dx))) {
+		field_free(&fx);
+		field_free(&fy);
+		free(out);
+		return -1;
+	}
+	dy = dx + w;
+	for (int y = 0; y < h; y++) {
+		float *o = out + (size_t)y * w, sy = (y + 0.5f) * s - 0.5f;
+
+		field_row(&fx, (float)y, dx);
+		field_row(&fy, (float)y, dy);
+		for (int x = 0; x < w; x++)
+			o[x] = cov_at(c, (x + 0.5f) * s - 0.5f + dx[x],
+			    sy + dy[x]);
+	}
+	field_free(&fx);
+	field_free(&fy);
+	free(dx);
+	free(c->a);
+	c->a = out;
+	c->w = w;
+	c->h = h;
+	return 0;
+}
+
 int
 htr_synth_elastic(struct htr_synth_cov *c, float amp, float scale,
     struct htr_rng *r)
 {
-	struct field fx, fy;
-	float *out;
-
-	if (amp <= 0)
-		return 0;
-	fx.g = fy.g = NULL;
-	if (field_init(&fx, c->w, c->h, scale, amp, r) ||
-	    field_init(&fy, c->w, c->h, scale, amp, r) ||
-	    !(out = htr_alloc((size_t)c->w * c->h, sizeof *out))) {
-		free(fx.g);
-		free(fy.g);
-		return -1;
-	}
-	for (int y = 0; y < c->h; y++)
-		for (int x = 0; x < c->w; x++)
-			out[(size_t)y * c->w + x] = cov_at(c,
-			    x + field_at(&fx, (float)x, (float)y),
-			    y + field_at(&fy, (float)x, (float)y));
-	free(fx.g);
-	free(fy.g);
-	free(c->a);
-	c->a = out;
-	return 0;
+	return amp > 0 ? warp(c, c->h, amp, scale, r) : 0;
 }
 
 /* Resamples n_in values (stride sin) to n_out values (stride sout): box
@@ -314,7 +373,7 @@ int
 htr_synth_blur(struct htr_synth_cov *c, float sigma)
 {
 	int rad = (int)ceilf(3 * sigma), n = c->w > c->h ? c->w : c->h;
-	float *k, *line, sum = 0;
+	float *k, *line, *out, sum = 0;
 
 	if (sigma < 0.05f)
 		return 0;
@@ -322,6 +381,10 @@ htr_synth_blur(struct htr_synth_cov *c, float sigma)
 		rad = 50;
 	if (!(k = htr_alloc(2 * (size_t)rad + 1 + n, sizeof *k)))
 		return -1;
+	if (!(out = htr_zalloc((size_t)c->w * c->h, sizeof *out))) {
+		free(k);
+		return -1;
+	}
 	line = k + 2 * rad + 1;
 	for (int i = -rad; i <= rad; i++)
 		sum += k[i + rad] = expf(-0.5f * i * i / (sigma * sigma));
@@ -332,12 +395,22 @@ htr_synth_blur(struct htr_synth_cov *c, float sigma)
 		convolve(line, row, 1, c->w, k, rad);
 		memcpy(row, line, (size_t)c->w * sizeof *row);
 	}
-	for (int x = 0; x < c->w; x++) {
-		convolve(line, c->a + x, c->w, c->h, k, rad);
-		for (int y = 0; y < c->h; y++)
-			c->a[(size_t)y * c->w + x] = line[y];
+	/* down the columns a row at a time, so that memory runs in order */
+	for (int y = 0; y < c->h; y++) {
+		float *o = out + (size_t)y * c->w;
+		for (int j = -rad; j <= rad; j++) {
+			const float *in = c->a + (size_t)(y + j) * c->w;
+			float kj = k[j + rad];
+
+			if (y + j < 0 || y + j >= c->h)
+				continue;
+			for (int x = 0; x < c->w; x++)
+				o[x] += kj * in[x];
+		}
 	}
 	free(k);
+	free(c->a);
+	c->a = out;
 	return 0;
 }
 
@@ -439,14 +512,17 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
     const struct htr_synth_params *p, const struct htr_image *bg,
     struct htr_rng *r)
 {
-	struct field tex = {0}, pressure = {0};
-	float paper, ink, opacity, noise, blur;
+	struct field tex, pressure;
+	float paper, ink, opacity, noise, blur, *op = NULL, *pap;
 	int H = p->height, ox = 0, oy = 0;
 
 	out->pix = NULL;
-	if (htr_synth_elastic(cov, p->elastic * cov->h,
-	    p->elastic_scale * cov->h, r) ||
-	    htr_synth_resize(cov, H))
+	/* warp and scale in one bilinear pass, unless the map is much
+	 * taller than wanted: then average it down first */
+	if (cov->h > 1.3 * H && htr_synth_resize(cov, H))
+		return -1;
+	if ((p->elastic > 0 || cov->h != H) &&
+	    warp(cov, H, p->elastic * H, p->elastic_scale * H, r))
 		return -1;
 	blur = htr_synth_range(r, p->blur);
 	if (htr_synth_blur(cov, blur))
@@ -461,36 +537,51 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 		ox = (int)htr_rng_below(r, (uint32_t)bg->w);
 		oy = (int)htr_rng_below(r, (uint32_t)bg->h);
 	}
-	/* paper texture: blotches of about half a line; pressure: the ink
-	 * fades and darkens along the line every few letters */
-	if (field_init(&tex, cov->w, H, H * 1.5f, p->texture, r) ||
-	    field_init(&pressure, cov->w, 1, H * 1.5f, 0.15f, r) ||
+	/* paper texture: blotches of a line or two; pressure: the ink fades
+	 * and darkens along the line every few letters */
+	if (field_init(&tex, cov->w, H, H * 1.5f, p->texture, r))
+		return -1;
+	if (field_init(&pressure, cov->w, 1, H * 1.5f, 0.15f, r) ||
+	    !(op = htr_alloc(2 * (size_t)cov->w, sizeof *op)) ||
 	    htr_image_init(out, cov->w, H, 255)) {
-		free(tex.g);
-		free(pressure.g);
+		field_free(&tex);
+		field_free(&pressure);
+		free(op);
 		return -1;
 	}
-	for (int x = 0; x < cov->w; x++) {
-		float o = opacity * (1 - fabsf(field_at(&pressure, (float)x, 0)));
+	pap = op + cov->w;
+	field_row(&pressure, 0, op);
+	for (int x = 0; x < cov->w; x++)
+		op[x] = opacity * (1 - fabsf(op[x]));
+	for (int y = 0; y < H; y++) {
+		const float *a = cov->a + (size_t)y * cov->w;
+		unsigned char *o = out->pix + (size_t)y * cov->w;
 
-		for (int y = 0; y < H; y++) {
-			size_t i = (size_t)y * cov->w + x;
-			float a = cov->a[i] * o, pap, v;
+		if (bg) {
+			const unsigned char *b = bg->pix +
+			    (size_t)mirror(oy + y, bg->h) * bg->w;
+			for (int x = 0; x < cov->w; x++)
+				pap[x] = b[mirror(ox + x, bg->w)];
+		} else {
+			field_row(&tex, (float)y, pap);
+			for (int x = 0; x < cov->w; x++)
+				pap[x] += paper;
+		}
+		for (int x = 0; x < cov->w; x++) {
+			float t = a[x] * op[x], v;
 
-			if (a > 1)
-				a = 1;
-			if (bg)
-				pap = bg->pix[(size_t)mirror(oy + y, bg->h) *
-				    bg->w + mirror(ox + x, bg->w)];
-			else
-				pap = paper + field_at(&tex, (float)x, (float)y);
-			v = pap * (1 - a) + ink * a + noise * fast_normal(r);
-			out->pix[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 :
+			if (t > 1)
+				t = 1;
+			v = pap[x] * (1 - t) + ink * t;
+			if (noise > 0)
+				v += noise * fast_normal(r);
+			o[x] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 :
 			    v + 0.5f);
 		}
 	}
-	free(tex.g);
-	free(pressure.g);
+	field_free(&tex);
+	field_free(&pressure);
+	free(op);
 	if (htr_rng_uniform(r) < p->jpeg) {
 		int q = p->quality[0] + (int)htr_rng_below(r,
 		    (uint32_t)(p->quality[1] - p->quality[0] + 1));
