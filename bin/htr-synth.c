@@ -220,6 +220,7 @@ plain(struct htr_synth_params *p)
 	p->elastic = 0;
 	p->ink[0] = p->ink[1] = 0;
 	p->opacity[0] = p->opacity[1] = 1;
+	p->pressure = 0;
 	p->blur[0] = p->blur[1] = 0;
 	p->paper[0] = p->paper[1] = 255;
 	p->texture = 0;
@@ -342,7 +343,7 @@ main(int argc, char **argv)
 	    *outdir = NULL, *bgdir = NULL;
 	const char *o_size = NULL, *o_charspace = NULL, *o_charjitter = NULL,
 	    *o_wordspace = NULL, *o_wordjitter = NULL, *o_wobble = NULL,
-	    *o_slant = NULL, *o_rotate = NULL, *o_stroke = NULL,
+	    *o_slant = NULL, *o_rotate = NULL, *o_stroke = NULL, *o_minstroke = NULL, *o_pressure = NULL,
 	    *o_elastic = NULL, *o_escale = NULL, *o_ink = NULL,
 	    *o_opacity = NULL, *o_blur = NULL, *o_paper = NULL,
 	    *o_texture = NULL, *o_noise = NULL, *o_margin = NULL,
@@ -381,6 +382,8 @@ main(int argc, char **argv)
 	OPTENT3(0, "slant", OPT_STRING, &o_slant, NULL, 0);
 	OPTENT3(0, "rotate", OPT_STRING, &o_rotate, NULL, 0);
 	OPTENT3(0, "stroke", OPT_STRING, &o_stroke, NULL, 0);
+	OPTENT3(0, "minstroke", OPT_STRING, &o_minstroke, NULL, 0);
+	OPTENT3(0, "pressure", OPT_STRING, &o_pressure, NULL, 0);
 	OPTENT3(0, "elastic", OPT_STRING, &o_elastic, NULL, 0);
 	OPTENT3(0, "elastic-scale", OPT_STRING, &o_escale, NULL, 0);
 	OPTENT3(0, "ink", OPT_STRING, &o_ink, NULL, 0);
@@ -428,6 +431,8 @@ main(int argc, char **argv)
 		parse_range("slant", o_slant, par.slant);
 		parse_float("rotate", o_rotate, &par.rotate);
 		parse_range("stroke", o_stroke, par.stroke);
+		parse_float("minstroke", o_minstroke, &par.minstroke);
+		parse_float("pressure", o_pressure, &par.pressure);
 		parse_float("elastic", o_elastic, &par.elastic);
 		parse_float("elastic-scale", o_escale, &par.elastic_scale);
 		parse_range("ink", o_ink, par.ink);

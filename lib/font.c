@@ -56,6 +56,44 @@ extent(FT_Face face, const char *s, int top, int *found)
 	return best;
 }
 
+/* Mean stroke width of the glyphs of s, in em: twice the ink area over
+ * the ink's outline length, measured on a 100-pixel rendering.  Returns 0
+ * if nothing could be rendered. */
+static double
+stem_width(FT_Face face, const char *s)
+{
+	double area = 0, edge = 0;
+
+	if (FT_Set_Pixel_Sizes(face, 0, 100))
+		return 0;
+	for (; *s; s++) {
+		FT_UInt gi = FT_Get_Char_Index(face, (FT_ULong)*s);
+		const FT_Bitmap *b = &face->glyph->bitmap;
+
+		if (!gi || FT_Load_Glyph(face, gi, FT_LOAD_NO_HINTING |
+		    FT_LOAD_NO_BITMAP) || FT_Render_Glyph(face->glyph,
+		    FT_RENDER_MODE_NORMAL) || b->pixel_mode !=
+		    FT_PIXEL_MODE_GRAY)
+			continue;
+		for (int y = 0; y < (int)b->rows; y++)
+			for (int x = 0; x < (int)b->width; x++) {
+				const unsigned char *p = b->buffer +
+				    (ptrdiff_t)y * b->pitch + x;
+				if (*p < 128)
+					continue;
+				area++;
+				edge += x == 0 || p[-1] < 128;
+				edge += x == (int)b->width - 1 || p[1] < 128;
+				edge += y == 0 || p[-b->pitch] < 128;
+				edge += y == (int)b->rows - 1 ||
+				    p[b->pitch] < 128;
+			}
+	}
+	/* a pixel's 4-neighbour edges overcount a slanted outline's length
+	 * by about 4/pi */
+	return edge > 0 ? 2 * area / (edge * (M_PI / 4)) / 100 : 0;
+}
+
 static int
 open_face(FT_Library lib, const struct htr_font *f, FT_Face *face)
 {
@@ -139,6 +177,7 @@ htr_font_load(struct htr_font *f, const char *path)
 
 		f->caps = ok_a && ok_d && xh > 0.85 * ch;
 	}
+	f->stem = stem_width(face, "nuoaemdhb");
 	/* capitals-only fonts have no descenders: keep room for them in the
 	 * line box all the same, as a writer would */
 	if (f->desc > -f->asc / 5)
@@ -340,7 +379,11 @@ htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
 	m.xy = (FT_Fixed)lround((cs * sh - sn) * 65536);
 	m.yx = (FT_Fixed)lround(sn * 65536);
 	m.yy = (FT_Fixed)lround((sn * sh + cs) * 65536);
+	/* hairline fonts vanish at line height: embolden them to a mean
+	 * stroke width of at least p->minstroke */
 	stroke = htr_synth_range(r, p->stroke) * em;
+	if (f->stem > 0 && f->stem * em + stroke < p->minstroke * H)
+		stroke = p->minstroke * H - f->stem * em;
 	track = htr_synth_range(r, p->charspace) * em;
 	wspace = htr_synth_range(r, p->wordspace);
 	amp = p->wobble * H * (0.3 + 0.7 * htr_rng_uniform(r));

@@ -25,6 +25,7 @@ struct htr_font {
 	int            upem;     /* font units per em */
 	int            asc, desc; /* ink extent of "bdfhklAH" / "gjpqy" in font
 	                            units (desc < 0): the line box */
+	double         stem;     /* mean stroke width, em (0: unknown) */
 	int            caps;     /* lower case drawn as capitals (x-height near
 	                            the cap height): unicase fonts */
 };

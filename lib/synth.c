@@ -15,7 +15,7 @@ htr_synth_defaults(struct htr_synth_params *p)
 {
 	static const struct htr_synth_params d = {
 		.height = 64,
-		.size = {0.62f, 0.88f},
+		.size = {0.7f, 0.95f},
 		.charspace = {-0.02f, 0.05f},
 		.charjitter = 0.012f,
 		.wordspace = {0.9f, 1.7f},
@@ -24,15 +24,17 @@ htr_synth_defaults(struct htr_synth_params *p)
 		.slant = {-0.15f, 0.35f},
 		.rotate = 1.5f,
 		.stroke = {-0.008f, 0.025f},
+		.minstroke = 0.035f,
 		.elastic = 0.02f,
 		.elastic_scale = 0.5f,
 		.ink = {0, 90},
 		.opacity = {0.7f, 1},
+		.pressure = 0.15f,
 		.blur = {0.2f, 0.9f},
 		.paper = {185, 250},
 		.texture = 6,
 		.noise = {1, 6},
-		.margin = {0.05f, 0.4f},
+		.margin = {0.02f, 0.3f},
 		.jpeg = 0.5f,
 		.quality = {30, 90},
 	};
@@ -74,10 +76,12 @@ htr_synth_check(const struct htr_synth_params *p)
 	    range_ok("slant", p->slant, -2, 2) ||
 	    value_ok("rotate", p->rotate, 0, 45) ||
 	    range_ok("stroke", p->stroke, -0.05f, 0.2f) ||
+	    value_ok("minstroke", p->minstroke, 0, 0.5f) ||
 	    value_ok("elastic", p->elastic, 0, 0.5f) ||
 	    value_ok("elastic scale", p->elastic_scale, 0.05f, 20) ||
 	    range_ok("ink", p->ink, 0, 255) ||
 	    range_ok("opacity", p->opacity, 0, 1) ||
+	    value_ok("pressure", p->pressure, 0, 1) ||
 	    range_ok("blur", p->blur, 0, 20) ||
 	    range_ok("paper", p->paper, 0, 255) ||
 	    value_ok("texture", p->texture, 0, 255) ||
@@ -541,7 +545,7 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 	 * and darkens along the line every few letters */
 	if (field_init(&tex, cov->w, H, H * 1.5f, p->texture, r))
 		return -1;
-	if (field_init(&pressure, cov->w, 1, H * 1.5f, 0.15f, r) ||
+	if (field_init(&pressure, cov->w, 1, H * 1.5f, p->pressure, r) ||
 	    !(op = htr_alloc(2 * (size_t)cov->w, sizeof *op)) ||
 	    htr_image_init(out, cov->w, H, 255)) {
 		field_free(&tex);
@@ -552,7 +556,7 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 	pap = op + cov->w;
 	field_row(&pressure, 0, op);
 	for (int x = 0; x < cov->w; x++)
-		op[x] = opacity * (1 - fabsf(op[x]));
+		op[x] = opacity * (1 - fminf(fabsf(op[x]), 1));
 	for (int y = 0; y < H; y++) {
 		const float *a = cov->a + (size_t)y * cov->w;
 		unsigned char *o = out->pix + (size_t)y * cov->w;

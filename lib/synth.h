@@ -41,10 +41,12 @@ struct htr_synth_params {
 	float slant[2];          /* shear x += slant * y (tangent) */
 	float rotate;            /* rotation, degrees, in [-rotate, rotate] */
 	float stroke[2];         /* outline emboldening, em (< 0 thins) */
+	float minstroke;         /* least mean stroke width, height */
 	float elastic;           /* elastic warp amplitude, height */
 	float elastic_scale;     /* elastic warp wavelength, height */
 	float ink[2];            /* gray level of the ink, 0..255 */
 	float opacity[2];        /* ink opacity, 0..1 */
+	float pressure;          /* opacity change along the line, 0..1 */
 	float blur[2];           /* Gaussian blur sigma, pixels */
 	float paper[2];          /* gray level of the paper, 0..255 */
 	float texture;           /* paper texture amplitude, gray levels */
