@@ -379,13 +379,13 @@ htr_synth_blur(struct htr_synth_cov *c, float sigma)
 	int rad = (int)ceilf(3 * sigma), n = c->w > c->h ? c->w : c->h;
 	float *k, *line, *out, sum = 0;
 
-	if (sigma < 0.05f)
+	if (sigma < 0.3f)       /* the neighbours' weights are below 0.4% */
 		return 0;
 	if (rad > 50)
 		rad = 50;
 	if (!(k = htr_alloc(2 * (size_t)rad + 1 + n, sizeof *k)))
 		return -1;
-	if (!(out = htr_zalloc((size_t)c->w * c->h, sizeof *out))) {
+	if (!(out = htr_alloc((size_t)c->w * c->h, sizeof *out))) {
 		free(k);
 		return -1;
 	}
@@ -401,15 +401,21 @@ htr_synth_blur(struct htr_synth_cov *c, float sigma)
 	}
 	/* down the columns a row at a time, so that memory runs in order */
 	for (int y = 0; y < c->h; y++) {
+		const float *in[101];
+		float kk[101];
 		float *o = out + (size_t)y * c->w;
-		for (int j = -rad; j <= rad; j++) {
-			const float *in = c->a + (size_t)(y + j) * c->w;
-			float kj = k[j + rad];
+		int m = 0;
 
-			if (y + j < 0 || y + j >= c->h)
-				continue;
-			for (int x = 0; x < c->w; x++)
-				o[x] += kj * in[x];
+		for (int j = -rad; j <= rad; j++)
+			if (y + j >= 0 && y + j < c->h) {
+				in[m] = c->a + (size_t)(y + j) * c->w;
+				kk[m++] = k[j + rad];
+			}
+		for (int x = 0; x < c->w; x++) {
+			float v = 0;
+			for (int j = 0; j < m; j++)
+				v += kk[j] * in[j][x];
+			o[x] = v;
 		}
 	}
 	free(k);

@@ -76,7 +76,7 @@ int  htr_synth_elastic(struct htr_synth_cov *c, float amp, float scale,
  * shrinking, bilinear when growing).  Returns 0 or -1. */
 int  htr_synth_resize(struct htr_synth_cov *c, int h);
 /* Gaussian blur of c in place with standard deviation sigma (no-op below
- * 0.05).  Returns 0 or -1. */
+ * 0.3, where it would change nothing visible).  Returns 0 or -1. */
 int  htr_synth_blur(struct htr_synth_cov *c, float sigma);
 
 /* Encodes/decodes JPEG in memory at the given quality and writes the
