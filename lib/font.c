@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ft2build.h>
 #include FT_FREETYPE_H
@@ -15,13 +16,24 @@
 #define MAX_FONT_FILE (64L << 20)
 #define CACHE_CPS 0x3000         /* code points whose check is cached */
 
+/* FreeType's own table of error messages (the documented way to build
+ * it: Debian's FreeType has no FT_Error_String strings). */
+#undef FTERRORS_H_
+#define FT_ERRORDEF(e, v, s) { e, s },
+#define FT_ERROR_START_LIST {
+#define FT_ERROR_END_LIST { 0, NULL } };
+static const struct {
+	int code;
+	const char *msg;
+} ft_errors[] =
+#include FT_ERRORS_H
+
 static int
 ft_fail(const char *what, FT_Error e)
 {
-	const char *s = FT_Error_String(e);
-
-	if (s)
-		return htr_fail("%s: %s", what, s);
+	for (int i = 0; ft_errors[i].msg; i++)
+		if (ft_errors[i].code == e)
+			return htr_fail("%s: %s", what, ft_errors[i].msg);
 	return htr_fail("%s: FreeType error 0x%02x", what, (unsigned)e);
 }
 
@@ -101,10 +113,11 @@ open_face(FT_Library lib, const struct htr_font *f, FT_Face *face)
 
 	if (e) {
 		*face = NULL;
-		if (f->size >= 4 && !memcmp(f->data, "wOF2", 4))
-			return ft_fail("cannot read this WOFF2 font (this "
-			    "FreeType may lack Brotli support; convert it to "
-			    "TTF)", e);
+		/* a FreeType built without Brotli does not know the format */
+		if (f->size >= 4 && !memcmp(f->data, "wOF2", 4) &&
+		    e == FT_Err_Unknown_File_Format)
+			return htr_fail("this FreeType cannot read WOFF2 fonts "
+			    "(built without Brotli); convert the font to TTF");
 		return ft_fail("not a font FreeType can read", e);
 	}
 	if (!FT_IS_SCALABLE(*face) || FT_Select_Charmap(*face,
@@ -124,6 +137,7 @@ htr_font_load(struct htr_font *f, const char *path)
 {
 	FT_Library lib;
 	FT_Face face;
+	struct stat st;
 	FILE *fp;
 	long n;
 	int ok_a, ok_d;
@@ -131,6 +145,10 @@ htr_font_load(struct htr_font *f, const char *path)
 	memset(f, 0, sizeof *f);
 	if (!(fp = fopen(path, "rb")))
 		return htr_fail("%s", strerror(errno));
+	if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return htr_fail("not a regular file");
+	}
 	if (fseek(fp, 0, SEEK_END) || (n = ftell(fp)) < 0 ||
 	    fseek(fp, 0, SEEK_SET)) {
 		fclose(fp);
