@@ -33,6 +33,8 @@ static int from_lines;           /* -text: one sample per line */
 static int minwords = 2, maxwords = 6;
 static unsigned long seed = 1;
 static struct htr_synth_params par;
+static int textmax;              /* bytes the encoded text may take in a
+                                    tag; 0: no limit (-o) */
 
 /* One sample's result, made by a worker, written by the main thread. */
 struct slot {
@@ -287,10 +289,18 @@ make_sample(struct worker *w, struct slot *s)
 			s->line = (int)(s->index % corpus[0].nline);
 			snprintf(s->text, sizeof s->text, "%s",
 			    corpus[0].line[s->line]);
-		} else if (htr_synthtext_draw(&corpus[ncorpus > 1 ?
-		    htr_rng_below(&r, (uint32_t)ncorpus) : 0], s->text,
-		    sizeof s->text, minwords, maxwords, &r) < 0)
-			goto fail;
+		} else {
+			char enc[HTR_TAG_MAX];
+
+			if (htr_synthtext_draw(&corpus[ncorpus > 1 ?
+			    htr_rng_below(&r, (uint32_t)ncorpus) : 0], s->text,
+			    sizeof s->text, minwords, maxwords, &r) < 0)
+				goto fail;
+			/* on a stream, the text must fit in the tag */
+			if (textmax && htr_synth_encode(enc, (size_t)textmax + 1,
+			    s->text) < 0)
+				continue;
+		}
 		if ((n = pick_font(w, s, cp, &r)) < 0)
 			goto fail;
 	}
@@ -511,7 +521,31 @@ main(int argc, char **argv)
 		n = from_lines ? corpus[0].nline : 100;
 	for (long k = n; k >= 1000000; k /= 10)
 		digits++;
-	if (outdir) {
+	if (!outdir) {
+		size_t longest = 0;
+		char enc[HTR_TAG_MAX];
+
+		for (int i = 0; i < nfonts; i++) {
+			int k = htr_synth_encode(enc, sizeof enc, fonts[i].name);
+			if (k < 0)
+				htr_cli_fatal("%s: font file name too long for a "
+				    "PGM tag", fonts[i].path);
+			if ((size_t)k > longest)
+				longest = (size_t)k;
+		}
+		/* "synth=N font=F text=T" */
+		textmax = HTR_TAG_MAX - 1 - (int)(strlen("synth= font= text=") +
+		    (size_t)digits + longest);
+		if (textmax < 16)
+			htr_cli_fatal("font file names too long for PGM tags; "
+			    "use -o");
+		for (int i = 0; from_lines && i < corpus[0].nline; i++)
+			if (htr_synth_encode(enc, (size_t)textmax + 1,
+			    corpus[0].line[i]) < 0)
+				htr_cli_fatal("%s:%d: text too long for a PGM tag "
+				    "(%d bytes encoded at most); use -o", textf,
+				    corpus[0].lineno[i], textmax);
+	} else {
 		char path[4096];
 		struct stat st;
 
@@ -556,7 +590,7 @@ main(int argc, char **argv)
 			if (s->ok < 0) {
 				if (from_lines)
 					htr_cli_fatal("%s:%d: %s", corpus_name,
-					    s->line + 1, s->err);
+					    corpus[0].lineno[s->line], s->err);
 				htr_cli_fatal("%s: %s", corpus_name, s->err);
 			}
 			if (!s->ok) {
@@ -564,7 +598,7 @@ main(int argc, char **argv)
 				if (verbose && from_lines)
 					fprintf(stderr, "htr-synth: %s:%d: no font "
 					    "has U+%04X, line skipped\n",
-					    corpus_name, s->line + 1,
+					    corpus_name, corpus[0].lineno[s->line],
 					    (unsigned)s->missing);
 				continue;
 			}

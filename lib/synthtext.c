@@ -80,6 +80,7 @@ htr_synthtext_free(struct htr_synthtext *t)
 {
 	free(t->buf);
 	free(t->line);
+	free(t->lineno);
 	free(t->word);
 	free(t->cum);
 	memset(t, 0, sizeof *t);
@@ -118,8 +119,6 @@ htr_synthtext_load(struct htr_synthtext *t, const char *path)
 			e = p + len;
 		*e = 0;
 		lineno++;
-		if (e > s && e[-1] == '\r')
-			e[-1] = 0;
 		if (strlen(s) >= HTR_SYNTHTEXT_LINE) {
 			free(cp);
 			htr_synthtext_free(t);
@@ -143,7 +142,9 @@ htr_synthtext_load(struct htr_synthtext *t, const char *path)
 		int single = 1;
 
 		nl = nw = 0;
-		for (char *s = p, *w = words; s < p + len + 1; ) {
+		int lno = 0;
+
+		for (char *s = p, *w = words; s < p + len + 1; lno++) {
 			size_t n = strlen(s);
 			char *b = s, *e = s + n, *ws;
 			int k = 0;
@@ -153,8 +154,10 @@ htr_synthtext_load(struct htr_synthtext *t, const char *path)
 			while (pass && e > b && e[-1] == ' ')
 				*--e = 0;
 			if (*b) {
-				if (pass)
+				if (pass) {
 					t->line[nl] = b;
+					t->lineno[nl] = lno + 1;
+				}
 				nl++;
 			}
 			ws = w + (b - s);
@@ -186,6 +189,8 @@ htr_synthtext_load(struct htr_synthtext *t, const char *path)
 			}
 			t->is_list = single;
 			if (!(t->line = htr_alloc((size_t)nl, sizeof *t->line)) ||
+			    !(t->lineno = htr_alloc((size_t)nl,
+			    sizeof *t->lineno)) ||
 			    !(t->word = htr_alloc((size_t)nw, sizeof *t->word))) {
 				htr_synthtext_free(t);
 				return -1;

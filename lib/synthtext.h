@@ -20,6 +20,7 @@
 struct htr_synthtext {
 	char   *buf;             /* the file, NUL-separated */
 	char  **line;            /* [nline] non-empty lines, tabs as spaces */
+	int    *lineno;          /* [nline] their line numbers in the file */
 	int     nline;
 	char  **word;            /* [nword] words in order */
 	int     nword;

@@ -75,6 +75,7 @@ test_text(void)
 	CHECK(htr_synthtext_load(&t, path) == 0);
 	CHECK(t.is_list && t.nword == 201 && t.nline == 201);
 	CHECK(!strcmp(t.word[0], "to") && !strcmp(t.line[1], "extraordinarya"));
+	CHECK(t.lineno[0] == 1 && t.lineno[200] == 201);
 	htr_rng_seed(&r, 5);
 	for (int i = 0; i < 300; i++) {
 		int n = htr_synthtext_draw(&t, a, sizeof a, 2, 5, &r);
@@ -95,10 +96,11 @@ test_text(void)
 
 	/* running text: consecutive words, reproducible from a seed */
 	f = fopen(path, "w");
-	fputs("one two three four five\nsix seven eight\n", f);
+	fputs("one two three four five\r\n\r\n\tsix seven eight\n", f);
 	fclose(f);
 	CHECK(htr_synthtext_load(&t, path) == 0);
 	CHECK(!t.is_list && t.nword == 8 && t.nline == 2);
+	CHECK(!strcmp(t.line[1], "six seven eight") && t.lineno[1] == 3);
 	htr_rng_seed(&r, 9);
 	htr_rng_seed(&r2, 9);
 	for (int i = 0; i < 50; i++) {
