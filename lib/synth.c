@@ -585,8 +585,9 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 			v = pap[x] * (1 - t) + ink * t;
 			if (noise > 0)
 				v += noise * fast_normal(r);
-			o[x] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 :
-			    v + 0.5f);
+			/* min/max without branches: the noise makes the
+			 * branches unpredictable */
+			o[x] = (unsigned char)(fminf(fmaxf(v, 0), 255) + 0.5f);
 		}
 	}
 	field_free(&tex);
