@@ -587,7 +587,9 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 				v += noise * fast_normal(r);
 			/* min/max without branches: the noise makes the
 			 * branches unpredictable */
-			o[x] = (unsigned char)(fminf(fmaxf(v, 0), 255) + 0.5f);
+			v = v > 0 ? v : 0;
+			v = v < 255 ? v : 255;
+			o[x] = (unsigned char)(v + 0.5f);
 		}
 	}
 	field_free(&tex);
