@@ -42,6 +42,24 @@ htr_synth_defaults(struct htr_synth_params *p)
 	*p = d;
 }
 
+void
+htr_synth_plain(struct htr_synth_params *p)
+{
+	p->charspace[0] = p->charspace[1] = 0;
+	p->charjitter = p->wordjitter = p->wobble = p->rotate = 0;
+	p->wordspace[0] = p->wordspace[1] = 1;
+	p->slant[0] = p->slant[1] = p->stroke[0] = p->stroke[1] = 0;
+	p->elastic = 0;
+	p->ink[0] = p->ink[1] = 0;
+	p->opacity[0] = p->opacity[1] = 1;
+	p->pressure = 0;
+	p->blur[0] = p->blur[1] = 0;
+	p->paper[0] = p->paper[1] = 255;
+	p->texture = 0;
+	p->noise[0] = p->noise[1] = 0;
+	p->jpeg = 0;
+}
+
 static int
 range_ok(const char *name, const float v[2], float lo, float hi)
 {

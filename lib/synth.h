@@ -58,6 +58,9 @@ struct htr_synth_params {
 
 /* Fills p with the defaults that htr-synth(1) documents. */
 void htr_synth_defaults(struct htr_synth_params *p);
+/* Turns every variation off (black on white, no slant, jitter, warp,
+ * blur, noise or JPEG); size, margins and the least stroke width stay. */
+void htr_synth_plain(struct htr_synth_params *p);
 /* Checks that every range is ordered and in bounds; returns 0 or -1
  * (htr_fail naming the parameter). */
 int  htr_synth_check(const struct htr_synth_params *p);
