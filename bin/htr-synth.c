@@ -271,6 +271,7 @@ main(int argc, char **argv)
 		{"texture", &par.texture, 0, NULL},
 		{"noise", par.noise, 1, NULL},
 		{"margin", par.margin, 1, NULL},
+		{"neighbours", &par.neighbours, 0, NULL},
 		{"jpeg", &par.jpeg, 0, NULL},
 	};
 	const int nvar = (int)(sizeof var / sizeof var[0]);

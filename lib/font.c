@@ -367,63 +367,34 @@ keep(struct htr_font_ctx *c, const FT_Bitmap *bm, int x, int y)
 	return 0;
 }
 
-int
-htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
-    const uint32_t *cp, int n, const struct htr_synth_params *p,
-    struct htr_rng *r)
-{
-	const struct htr_font *f = &c->fonts[i];
-	FT_Face face = face_of(c, i);
-	int H = p->height;
-	double size, em, sh, rot, cs, sn, stroke, track, wspace, amp, period,
-	    phase, pen = 0, pen_mid = 0;
+/* The per-sample constants of a line's layout. */
+struct layout {
+	double em, cs, sn, stroke, track, wspace, amp, period, phase;
 	FT_Matrix m;
-	FT_UInt prev = 0, sp;
-	int x0 = 0, y0 = 0, x1 = 0, y1 = 0, any = 0;
+};
 
-	out->a = NULL;
-	out->w = out->h = 0;
-	if (!face)
-		return -1;
-	size = htr_synth_range(r, p->size);
-	em = size * H * f->upem / (f->asc - f->desc);
-	if (FT_Set_Char_Size(face, 0, (FT_F26Dot6)lround(em * 64), 72, 72))
-		return htr_fail("%s: cannot set size %.1f px", f->name, em);
-	sh = htr_synth_range(r, p->slant);
-	rot = (2 * htr_rng_uniform(r) - 1) * p->rotate * M_PI / 180;
-	cs = cos(rot);
-	sn = sin(rot);
-	m.xx = (FT_Fixed)lround(cs * 65536);
-	m.xy = (FT_Fixed)lround((cs * sh - sn) * 65536);
-	m.yx = (FT_Fixed)lround(sn * 65536);
-	m.yy = (FT_Fixed)lround((sn * sh + cs) * 65536);
-	/* hairline fonts vanish at line height: embolden them to a mean
-	 * stroke width of at least p->minstroke */
-	stroke = htr_synth_range(r, p->stroke) * em;
-	if (f->stem > 0 && f->stem * em + stroke < p->minstroke * H)
-		stroke = p->minstroke * H - f->stem * em;
-	track = htr_synth_range(r, p->charspace) * em;
-	wspace = htr_synth_range(r, p->wordspace);
-	amp = p->wobble * H * (0.3 + 0.7 * htr_rng_uniform(r));
-	period = H * (2 + 6 * htr_rng_uniform(r));
-	phase = 2 * M_PI * htr_rng_uniform(r);
-	/* some fonts have a hair-thin space: no less than 0.28 em */
-	if ((sp = FT_Get_Char_Index(face, ' ')) &&
-	    !FT_Load_Glyph(face, sp, FT_LOAD_NO_HINTING) &&
-	    face->glyph->linearHoriAdvance / 65536.0 > 0.28 * em)
-		wspace *= face->glyph->linearHoriAdvance / 65536.0;
-	else
-		wspace *= 0.28 * em;
-	c->ng = 0;
-	c->npix = 0;
-	for (int k = 0; k < n; k++) {
-		FT_UInt gi;
+/* Lays out and renders cp[0..n-1] from pen position x (px) along a
+ * baseline 'base' pixels above the sample's own (y up, before rotation),
+ * keeping the glyph bitmaps in c; stops once the pen passes xend.  Grows
+ * box (x0, y0, x1, y1, y down; box[4] = 0 while empty) by the ink.  Sets
+ * *pen to where the pen ends. */
+static int
+lay_line(struct htr_font_ctx *c, FT_Face face, const struct htr_font *f,
+    const struct layout *L, const struct htr_synth_params *p,
+    const uint32_t *cp, int n, double base, double x, double xend,
+    int box[5], double *pen, struct htr_rng *r)
+{
+	FT_UInt prev = 0;
+
+	for (int k = 0; k < n && x < xend; k++) {
 		FT_Outline *o = &face->glyph->outline;
+		const FT_Bitmap *bm = &face->glyph->bitmap;
 		double bx, by, gx, gy;
-		int ix, iy;
+		int ix, iy, gx0, gy0;
+		FT_UInt gi;
 
 		if (is_space(cp[k])) {
-			pen += wspace * (1 + p->wordjitter * htr_rng_normal(r));
+			x += L->wspace * (1 + p->wordjitter * htr_rng_normal(r));
 			prev = 0;
 			continue;
 		}
@@ -434,7 +405,7 @@ htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
 			FT_Vector kv;
 			if (!FT_Get_Kerning(face, prev, gi, FT_KERNING_UNFITTED,
 			    &kv))
-				pen += kv.x / 64.0;
+				x += kv.x / 64.0;
 		}
 		prev = gi;
 		if (FT_Load_Glyph(face, gi, FT_LOAD_NO_HINTING |
@@ -442,16 +413,16 @@ htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
 		    face->glyph->format != FT_GLYPH_FORMAT_OUTLINE)
 			return htr_fail("%s: cannot load the glyph of U+%04X",
 			    f->name, (unsigned)cp[k]);
-		if (stroke != 0)
-			FT_Outline_EmboldenXY(o, (FT_Pos)lround(stroke * 64),
-			    (FT_Pos)lround(stroke * 64));
-		FT_Outline_Transform(o, &m);
+		if (L->stroke != 0)
+			FT_Outline_EmboldenXY(o, (FT_Pos)lround(L->stroke * 64),
+			    (FT_Pos)lround(L->stroke * 64));
+		FT_Outline_Transform(o, &L->m);
 		/* the pen on the wobbling baseline (y up), then rotated */
-		bx = pen + p->charjitter * em * htr_rng_normal(r);
-		by = amp * sin(2 * M_PI * pen / period + phase) +
-		    0.1 * amp * htr_rng_normal(r);
-		gx = cs * bx - sn * by;
-		gy = sn * bx + cs * by;
+		bx = x + p->charjitter * L->em * htr_rng_normal(r);
+		by = base + L->amp * sin(2 * M_PI * x / L->period + L->phase) +
+		    0.1 * L->amp * htr_rng_normal(r);
+		gx = L->cs * bx - L->sn * by;
+		gy = L->sn * bx + L->cs * by;
 		ix = (int)floor(gx);
 		iy = (int)floor(gy);
 		FT_Outline_Translate(o, (FT_Pos)lround((gx - ix) * 64),
@@ -459,65 +430,151 @@ htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
 		if (FT_Render_Glyph(face->glyph, FT_RENDER_MODE_NORMAL))
 			return htr_fail("%s: cannot render U+%04X", f->name,
 			    (unsigned)cp[k]);
-		{
-			const FT_Bitmap *bm = &face->glyph->bitmap;
-			int gx0 = ix + face->glyph->bitmap_left;
-			int gy0 = -(iy + face->glyph->bitmap_top);
+		gx0 = ix + face->glyph->bitmap_left;
+		gy0 = -(iy + face->glyph->bitmap_top);
+		if (keep(c, bm, gx0, gy0))
+			return -1;
+		if (bm->rows && bm->width) {
+			int gx1 = gx0 + (int)bm->width, gy1 = gy0 + (int)bm->rows;
 
-			if (keep(c, bm, gx0, gy0))
-				return -1;
-			if (bm->rows && bm->width) {
-				if (!any || gx0 < x0) x0 = gx0;
-				if (!any || gy0 < y0) y0 = gy0;
-				if (!any || gx0 + (int)bm->width > x1)
-					x1 = gx0 + (int)bm->width;
-				if (!any || gy0 + (int)bm->rows > y1)
-					y1 = gy0 + (int)bm->rows;
-				any = 1;
+			if (!box[4] || gx0 < box[0]) box[0] = gx0;
+			if (!box[4] || gy0 < box[1]) box[1] = gy0;
+			if (!box[4] || gx1 > box[2]) box[2] = gx1;
+			if (!box[4] || gy1 > box[3]) box[3] = gy1;
+			box[4] = 1;
+		}
+		x += face->glyph->linearHoriAdvance / 65536.0 + L->stroke +
+		    L->track;
+		if (x < 0)
+			x = 0;
+	}
+	*pen = x;
+	return 0;
+}
+
+/* Composes glyphs c->g[from..] into out, whose top left is (cx0, bt),
+ * clipping them to it. */
+static void
+compose(struct htr_synth_cov *out, const struct htr_font_ctx *c, int from,
+    int cx0, int bt)
+{
+	for (int k = from; k < c->ng; k++) {
+		const struct glyph *g = &c->g[k];
+		const unsigned char *s = c->pix + g->off;
+
+		for (int y = 0; y < g->h; y++) {
+			int yy = g->y - bt + y;
+
+			if (yy < 0 || yy >= out->h)
+				continue;
+			for (int x = 0; x < g->w; x++) {
+				int xx = g->x - cx0 + x;
+				float v = s[(size_t)y * g->w + x] * (1.0f / 255);
+				float *d = out->a + (size_t)yy * out->w + xx;
+
+				if (xx >= 0 && xx < out->w && v > *d)
+					*d = v;
 			}
 		}
-		pen += face->glyph->linearHoriAdvance / 65536.0 + stroke +
-		    track;
-		if (pen < 0)
-			pen = 0;
 	}
-	if (!any)
+}
+
+int
+htr_font_render(struct htr_synth_cov *out, struct htr_font_ctx *c, int i,
+    const uint32_t *cp, int n, const struct htr_synth_params *p,
+    struct htr_rng *r)
+{
+	const struct htr_font *f = &c->fonts[i];
+	FT_Face face = face_of(c, i);
+	int H = p->height, box[5] = {0};
+	double size, sh, rot, pen = 0, asc, span, top, ml, mr;
+	struct layout L;
+	FT_UInt sp;
+	int bt, bb, cx0, cx1;
+
+	out->a = NULL;
+	out->w = out->h = 0;
+	if (!face)
+		return -1;
+	size = htr_synth_range(r, p->size);
+	L.em = size * H * f->upem / (f->asc - f->desc);
+	if (FT_Set_Char_Size(face, 0, (FT_F26Dot6)lround(L.em * 64), 72, 72))
+		return htr_fail("%s: cannot set size %.1f px", f->name, L.em);
+	sh = htr_synth_range(r, p->slant);
+	rot = (2 * htr_rng_uniform(r) - 1) * p->rotate * M_PI / 180;
+	L.cs = cos(rot);
+	L.sn = sin(rot);
+	L.m.xx = (FT_Fixed)lround(L.cs * 65536);
+	L.m.xy = (FT_Fixed)lround((L.cs * sh - L.sn) * 65536);
+	L.m.yx = (FT_Fixed)lround(L.sn * 65536);
+	L.m.yy = (FT_Fixed)lround((L.sn * sh + L.cs) * 65536);
+	/* hairline fonts vanish at line height: embolden them to a mean
+	 * stroke width of at least p->minstroke */
+	L.stroke = htr_synth_range(r, p->stroke) * L.em;
+	if (f->stem > 0 && f->stem * L.em + L.stroke < p->minstroke * H)
+		L.stroke = p->minstroke * H - f->stem * L.em;
+	L.track = htr_synth_range(r, p->charspace) * L.em;
+	L.wspace = htr_synth_range(r, p->wordspace);
+	L.amp = p->wobble * H * (0.3 + 0.7 * htr_rng_uniform(r));
+	L.period = H * (2 + 6 * htr_rng_uniform(r));
+	L.phase = 2 * M_PI * htr_rng_uniform(r);
+	/* some fonts have a hair-thin space: no less than 0.28 em */
+	if ((sp = FT_Get_Char_Index(face, ' ')) &&
+	    !FT_Load_Glyph(face, sp, FT_LOAD_NO_HINTING) &&
+	    face->glyph->linearHoriAdvance / 65536.0 > 0.28 * L.em)
+		L.wspace *= face->glyph->linearHoriAdvance / 65536.0;
+	else
+		L.wspace *= 0.28 * L.em;
+	c->ng = 0;
+	c->npix = 0;
+	if (lay_line(c, face, f, &L, p, cp, n, 0, 0, INFINITY, box, &pen, r))
+		return -1;
+	if (!box[4])
 		return htr_fail("%s: the text has no ink", f->name);
 	/* the line box: ascender to descender spans 'size' of the height, the
 	 * rest is shared out at random above and below; ink outside widens
 	 * it (the image is scaled back to p->height later) */
-	pen_mid = pen / 2;
-	{
-		double asc = (double)f->asc / f->upem * em;
-		double span = (double)(f->asc - f->desc) / f->upem * em;
-		double top = -(sn * pen_mid) - asc - (H - span) *
-		    htr_rng_uniform(r);
-		double ml = htr_synth_range(r, p->margin) * H;
-		double mr = htr_synth_range(r, p->margin) * H;
-		int bt = (int)floor(top), bb = bt + H;
-		int cx0 = (int)floor(x0 - ml), cx1 = (int)ceil(x1 + mr);
+	asc = (double)f->asc / f->upem * L.em;
+	span = (double)(f->asc - f->desc) / f->upem * L.em;
+	top = -(L.sn * pen / 2) - asc - (H - span) * htr_rng_uniform(r);
+	ml = htr_synth_range(r, p->margin) * H;
+	mr = htr_synth_range(r, p->margin) * H;
+	bt = (int)floor(top);
+	bb = bt + H;
+	cx0 = (int)floor(box[0] - ml);
+	cx1 = (int)ceil(box[2] + mr);
+	bt = box[1] < bt ? box[1] : bt;
+	bb = box[3] > bb ? box[3] : bb;
+	if (htr_synth_cov_init(out, cx1 - cx0, bb - bt))
+		return -1;
+	compose(out, c, 0, cx0, bt);
+	/* the descenders of the line above and the ascenders of the line
+	 * below poke in, as in crops of real pages; only their tips may
+	 * reach in (the line above stays above the top edge, the line below
+	 * shows no more than the top quarter of its ascenders), so the label
+	 * stays true */
+	for (int side = 0; side < 2; side++) {
+		double lo = L.sn * (L.sn > 0 ? cx0 : cx1);  /* baseline extremes */
+		double hi = L.sn * (L.sn > 0 ? cx1 : cx0);
+		double need = 2.5 * L.amp + (side == 0 ? -bt - lo + 0.02 * H :
+		    hi + 0.75 * asc + bb);
+		double ls = span * (0.9 + 0.3 * htr_rng_uniform(r));
+		int from = c->ng, k0, dummy[5] = {0};
+		double end;
 
-		if (y0 < bt)
-			bt = y0;
-		if (y1 > bb)
-			bb = y1;
-		if (htr_synth_cov_init(out, cx1 - cx0, bb - bt))
-			return -1;
-		for (int k = 0; k < c->ng; k++) {
-			const struct glyph *g = &c->g[k];
-			const unsigned char *s = c->pix + g->off;
-
-			for (int y = 0; y < g->h; y++) {
-				float *d = out->a + (size_t)(g->y - bt + y) *
-				    out->w + (g->x - cx0);
-				for (int x = 0; x < g->w; x++) {
-					float v = s[(size_t)y * g->w + x] *
-					    (1.0f / 255);
-					if (v > d[x])
-						d[x] = v;
-				}
-			}
+		if (htr_rng_uniform(r) >= p->neighbours)
+			continue;
+		ls = ls > need ? ls : need;
+		k0 = (int)htr_rng_below(r, (uint32_t)n);
+		/* the same text from another place, round and round */
+		for (double x = cx0 - H * htr_rng_uniform(r); x < cx1; x = end) {
+			if (lay_line(c, face, f, &L, p, cp + k0, n - k0,
+			    side == 0 ? ls : -ls, x, cx1, dummy, &end, r))
+				return -1;
+			k0 = 0;
+			end += L.wspace;
 		}
+		compose(out, c, from, cx0, bt);
 	}
 	return 0;
 }

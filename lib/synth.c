@@ -35,6 +35,7 @@ htr_synth_defaults(struct htr_synth_params *p)
 		.texture = 6,
 		.noise = {1, 6},
 		.margin = {0.02f, 0.3f},
+		.neighbours = 0.2f,
 		.jpeg = 0.5f,
 		.quality = {30, 90},
 	};
@@ -58,6 +59,7 @@ htr_synth_plain(struct htr_synth_params *p)
 	p->texture = 0;
 	p->noise[0] = p->noise[1] = 0;
 	p->jpeg = 0;
+	p->neighbours = 0;
 }
 
 static int
@@ -105,6 +107,7 @@ htr_synth_check(const struct htr_synth_params *p)
 	    value_ok("texture", p->texture, 0, 255) ||
 	    range_ok("noise", p->noise, 0, 255) ||
 	    range_ok("margin", p->margin, 0, 20) ||
+	    value_ok("neighbours", p->neighbours, 0, 1) ||
 	    value_ok("jpeg", p->jpeg, 0, 1) ||
 	    range_ok("quality", q, 1, 100) ? -1 : 0;
 }

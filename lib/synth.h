@@ -52,6 +52,8 @@ struct htr_synth_params {
 	float texture;           /* paper texture amplitude, gray levels */
 	float noise[2];          /* pixel noise std dev, gray levels */
 	float margin[2];         /* left and right margins, height */
+	float neighbours;        /* probability of the tips of a line above,
+	                            and of one below, showing */
 	float jpeg;              /* probability of a JPEG round trip */
 	int   quality[2];        /* JPEG quality range */
 };
