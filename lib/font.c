@@ -281,7 +281,7 @@ face_of(struct htr_font_ctx *c, int i)
 {
 	HTR_ASSERT(i >= 0 && i < c->n);
 	if (!c->face[i]) {
-		if (!(c->known[i] = htr_zalloc(CACHE_CPS, 1)))
+		if (!c->known[i] && !(c->known[i] = htr_zalloc(CACHE_CPS, 1)))
 			return NULL;
 		if (open_face(c->lib, &c->fonts[i], &c->face[i]))
 			return NULL;
