@@ -3,7 +3,8 @@
 # missing.  Run as root (or with sudo on PATH).
 set -e
 pkgs="make gcc libc6-dev libnetpbm-dev netpbm libpng-dev libjpeg-dev zlib1g-dev
-      libopenblas-dev libfreetype-dev libmicrohttpd-dev mandoc curl"
+      libopenblas-dev libfreetype-dev libmicrohttpd-dev mandoc curl
+      wamerican wfrench"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
