@@ -1,0 +1,747 @@
+/* dataset.c — TSV manifests, IAM words.txt/lines.txt, MNIST idx files,
+ * and the alphabet. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "dataset.h"
+#include "htr.h"
+#include "metrics.h"
+
+/* Longest manifest line accepted (path + text). */
+#define LINE_MAX_BYTES (1 << 16)
+
+void
+htr_dataset_init(struct htr_dataset *ds)
+{
+	memset(ds, 0, sizeof *ds);
+}
+
+void
+htr_dataset_free(struct htr_dataset *ds)
+{
+	for (long i = 0; i < ds->n; i++) {
+		free(ds->s[i].path);
+		free(ds->s[i].text);
+	}
+	free(ds->s);
+	for (int i = 0; i < ds->nsrc; i++)
+		free(ds->src[i]);
+	for (int i = 0; i < ds->nblocks; i++)
+		free(ds->blocks[i]);
+	memset(ds, 0, sizeof *ds);
+}
+
+static char *
+dupstr(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = htr_alloc(n, 1);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static int
+add_source(struct htr_dataset *ds, const char *name)
+{
+	if (ds->nsrc == HTR_DATASET_MAXSRC)
+		return htr_fail("more than %d sources in one dataset",
+		    HTR_DATASET_MAXSRC);
+	if (!(ds->src[ds->nsrc] = dupstr(name)))
+		return -1;
+	return ds->nsrc++;
+}
+
+static struct htr_sample *
+new_sample(struct htr_dataset *ds)
+{
+	if (ds->n == ds->cap) {
+		long cap = ds->cap ? ds->cap * 2 : 1024;
+		struct htr_sample *s;
+
+		if (ds->n >= HTR_DATASET_MAX) {
+			htr_fail("more than %ld samples", HTR_DATASET_MAX);
+			return NULL;
+		}
+		if (!(s = htr_realloc(ds->s, (size_t)cap, sizeof *s)))
+			return NULL;
+		ds->s = s;
+		ds->cap = cap;
+	}
+	memset(&ds->s[ds->n], 0, sizeof ds->s[0]);
+	return &ds->s[ds->n++];
+}
+
+/* dir/rel, or rel itself when it is absolute or dir is empty. */
+static char *
+join(const char *dir, size_t ndir, const char *rel)
+{
+	size_t nr = strlen(rel);
+	char *p;
+
+	if (rel[0] == '/' || ndir == 0)
+		return dupstr(rel);
+	if (!(p = htr_alloc(ndir + nr + 2, 1)))
+		return NULL;
+	memcpy(p, dir, ndir);
+	p[ndir] = '/';
+	memcpy(p + ndir + 1, rel, nr + 1);
+	return p;
+}
+
+/* Reads one line into buf without its newline (and \r); returns its
+ * length, -1 at EOF, -2 when it is too long. */
+static long
+get_line(FILE *f, char *buf, long n)
+{
+	long len;
+
+	if (!fgets(buf, (int)n, f))
+		return -1;
+	len = (long)strlen(buf);
+	if (len == n - 1 && buf[len - 1] != '\n' && !feof(f))
+		return -2;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		buf[--len] = 0;
+	return len;
+}
+
+/* Strips ASCII spaces at both ends, in place. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ')
+		s++;
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = 0;
+	return s;
+}
+
+int
+htr_dataset_add_tsv(struct htr_dataset *ds, const char *manifest)
+{
+	FILE *f = fopen(manifest, "rb");
+	const char *slash = strrchr(manifest, '/');
+	size_t ndir = slash ? (size_t)(slash - manifest) : 0;
+	char *buf = NULL;
+	long line = 0, len, n0 = ds->n;
+	int src;
+
+	if (!f)
+		return htr_fail("%s: %s", manifest, strerror(errno));
+	if ((src = add_source(ds, manifest)) < 0 ||
+	    !(buf = htr_alloc(LINE_MAX_BYTES, 1)))
+		goto fail;
+	if (slash == manifest)
+		ndir = 1;            /* "/m.tsv": the root directory */
+	while ((len = get_line(f, buf, LINE_MAX_BYTES)) != -1) {
+		struct htr_sample *s;
+		char *tab, *text;
+
+		line++;
+		if (len == -2) {
+			htr_fail("%s:%ld: line longer than %d bytes", manifest,
+			    line, LINE_MAX_BYTES - 2);
+			goto fail;
+		}
+		if (len == 0)
+			continue;
+		if (!(tab = strchr(buf, '\t'))) {
+			htr_fail("%s:%ld: no tab between image path and text "
+			    "(expected path<TAB>text)", manifest, line);
+			goto fail;
+		}
+		*tab = 0;
+		text = trim(tab + 1);
+		if (!buf[0]) {
+			htr_fail("%s:%ld: empty image path", manifest, line);
+			goto fail;
+		}
+		if (htr_utf8_decode(text, NULL, 0) < 0) {
+			htr_fail_prefix("text");
+			goto failpre;
+		}
+		if (!(s = new_sample(ds)))
+			goto fail;
+		s->src = src;
+		s->line = line;
+		if (!(s->path = join(manifest, ndir, buf)) ||
+		    !(s->text = dupstr(text)))
+			goto fail;
+	}
+	if (ferror(f)) {
+		htr_fail("%s: read error", manifest);
+		goto fail;
+	}
+	if (ds->n == n0) {
+		htr_fail("%s: no samples in the manifest", manifest);
+		goto fail;
+	}
+	free(buf);
+	fclose(f);
+	return 0;
+failpre:
+	{
+		char where[512];
+		snprintf(where, sizeof where, "%s:%ld", manifest, line);
+		htr_fail_prefix(where);
+	}
+fail:
+	free(buf);
+	fclose(f);
+	return -1;
+}
+
+static int
+is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+htr_dataset_add_iam(struct htr_dataset *ds, const char *txt,
+    const char *root, int skip_err)
+{
+	FILE *f = fopen(txt, "rb");
+	char *buf = NULL, *base = NULL;
+	long line = 0, len, n0 = ds->n;
+	int src, kind = 0;               /* 1 words.txt, 2 lines.txt */
+
+	if (!f)
+		return htr_fail("%s: %s", txt, strerror(errno));
+	if ((src = add_source(ds, txt)) < 0 ||
+	    !(buf = htr_alloc(LINE_MAX_BYTES, 1)))
+		goto fail;
+	while ((len = get_line(f, buf, LINE_MAX_BYTES)) != -1) {
+		char *field[9], *p = buf, *text, path[1024], form[64], part[16];
+		struct htr_sample *s;
+		int nf = 0, dashes = 0;
+
+		line++;
+		if (len == -2) {
+			htr_fail("%s:%ld: line too long", txt, line);
+			goto fail;
+		}
+		if (len == 0 || buf[0] == '#')
+			continue;
+		/* 8 space-separated fields, then the transcription */
+		while (nf < 8) {
+			while (*p == ' ')
+				p++;
+			if (!*p)
+				break;
+			field[nf++] = p;
+			while (*p && *p != ' ')
+				p++;
+			if (*p)
+				*p++ = 0;
+		}
+		while (*p == ' ')
+			p++;
+		if (nf < 8 || !*p) {
+			htr_fail("%s:%ld: expected 9 fields (id ok|err graylevel "
+			    "... transcription) as in IAM's words.txt or "
+			    "lines.txt", txt, line);
+			goto fail;
+		}
+		text = trim(p);
+		if (strcmp(field[1], "ok") && strcmp(field[1], "err")) {
+			htr_fail("%s:%ld: second field is '%s', not ok or err",
+			    txt, line, field[1]);
+			goto fail;
+		}
+		for (char *q = field[0]; *q; q++)
+			dashes += *q == '-';
+		if (dashes != 2 && dashes != 3) {
+			htr_fail("%s:%ld: '%s' is not an IAM word or line id",
+			    txt, line, field[0]);
+			goto fail;
+		}
+		if (!kind) {
+			kind = dashes == 3 ? 1 : 2;
+			/* root/words/a01/... or root/a01/... */
+			const char *sub = kind == 1 ? "words" : "lines";
+			size_t nr = strlen(root);
+
+			if (!(base = htr_alloc(nr + 8, 1)))
+				goto fail;
+			snprintf(base, nr + 8, "%s/%s", root, sub);
+			if (!is_dir(base))
+				snprintf(base, nr + 8, "%s", root);
+		} else if ((kind == 1) != (dashes == 3)) {
+			htr_fail("%s:%ld: '%s' mixes line and word ids", txt,
+			    line, field[0]);
+			goto fail;
+		}
+		if (skip_err && !strcmp(field[1], "err"))
+			continue;
+		if (kind == 2)
+			for (char *q = text; *q; q++)
+				if (*q == '|')
+					*q = ' ';
+		if (htr_utf8_decode(text, NULL, 0) < 0) {
+			char where[512];
+			snprintf(where, sizeof where, "%s:%ld", txt, line);
+			htr_fail_prefix(where);
+			goto fail;
+		}
+		/* a01-000u-00-00: part a01, form a01-000u */
+		const char *d1 = strchr(field[0], '-'), *d2 = strchr(d1 + 1, '-');
+		if ((size_t)(d1 - field[0]) >= sizeof part ||
+		    (size_t)(d2 - field[0]) >= sizeof form) {
+			htr_fail("%s:%ld: bad id '%s'", txt, line, field[0]);
+			goto fail;
+		}
+		memcpy(part, field[0], d1 - field[0]);
+		part[d1 - field[0]] = 0;
+		memcpy(form, field[0], d2 - field[0]);
+		form[d2 - field[0]] = 0;
+		if (snprintf(path, sizeof path, "%s/%s/%s/%s.png", base, part,
+		    form, field[0]) >= (int)sizeof path) {
+			htr_fail("%s:%ld: image path too long", txt, line);
+			goto fail;
+		}
+		if (!(s = new_sample(ds)))
+			goto fail;
+		s->src = src;
+		s->line = line;
+		if (!(s->path = dupstr(path)) || !(s->text = dupstr(text)))
+			goto fail;
+	}
+	if (ferror(f)) {
+		htr_fail("%s: read error", txt);
+		goto fail;
+	}
+	if (ds->n == n0) {
+		htr_fail("%s: no samples", txt);
+		goto fail;
+	}
+	free(base);
+	free(buf);
+	fclose(f);
+	return 0;
+fail:
+	free(base);
+	free(buf);
+	fclose(f);
+	return -1;
+}
+
+/* Big-endian 32-bit integer from an idx header. */
+static uint32_t
+be32(const unsigned char *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Reads exactly n bytes; gzread handles plain files transparently. */
+static int
+gz_read_all(gzFile g, unsigned char *p, size_t n, const char *name)
+{
+	while (n > 0) {
+		unsigned chunk = n > (1u << 30) ? 1u << 30 : (unsigned)n;
+		int r = gzread(g, p, chunk);
+
+		if (r < 0) {
+			int e;
+			return htr_fail("%s: %s", name, gzerror(g, &e));
+		}
+		if (r == 0)
+			return htr_fail("%s: truncated idx file (regenerate or "
+			    "download it again)", name);
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Opens an idx file and reads its header: magic 0x000008 (unsigned
+ * byte), rank, then rank big-endian sizes. */
+static gzFile
+idx_open(const char *name, int rank, uint32_t *dims)
+{
+	gzFile g = gzopen(name, "rb");
+	unsigned char h[16];
+
+	if (!g) {
+		htr_fail("%s: %s", name, errno ? strerror(errno) :
+		    "cannot open");
+		return NULL;
+	}
+	if (gz_read_all(g, h, 4, name))
+		goto fail;
+	if (h[0] || h[1] || h[2] != 0x08 || h[3] != rank) {
+		htr_fail("%s: not an idx%d-ubyte file (magic %02x%02x%02x%02x, "
+		    "expected 000008%02x)", name, rank, h[0], h[1], h[2], h[3],
+		    rank);
+		goto fail;
+	}
+	if (gz_read_all(g, h + 4, 4 * (size_t)rank, name))
+		goto fail;
+	for (int i = 0; i < rank; i++)
+		dims[i] = be32(h + 4 + 4 * i);
+	return g;
+fail:
+	gzclose(g);
+	return NULL;
+}
+
+int
+htr_dataset_add_mnist(struct htr_dataset *ds, const char *images,
+    const char *labels)
+{
+	uint32_t di[3], dl[1];
+	gzFile gi = NULL, gl = NULL;
+	unsigned char *pix = NULL, *lab = NULL;
+	long n0 = ds->n;
+	int src;
+
+	if (ds->nblocks == HTR_DATASET_MAXSRC)
+		return htr_fail("too many sources");
+	if (!(gi = idx_open(images, 3, di)) || !(gl = idx_open(labels, 1, dl)))
+		goto fail;
+	if (di[0] == 0 || di[0] > HTR_DATASET_MAX || di[0] != dl[0]) {
+		htr_fail("%s: %u images but %s has %u labels", images, di[0],
+		    labels, dl[0]);
+		goto fail;
+	}
+	if (htr_image_check_size(di[2], di[1]) || di[1] * di[2] > 4096) {
+		htr_fail("%s: images of %ux%u pixels, not digits", images,
+		    di[2], di[1]);
+		goto fail;
+	}
+	size_t npix = (size_t)di[1] * di[2];
+	if (!(pix = htr_alloc(di[0], npix)) || !(lab = htr_alloc(dl[0], 1)))
+		goto fail;
+	if (gz_read_all(gi, pix, di[0] * npix, images) ||
+	    gz_read_all(gl, lab, dl[0], labels))
+		goto fail;
+	/* MNIST has white ink on black; htr has dark ink on white */
+	for (size_t i = 0; i < di[0] * npix; i++)
+		pix[i] = 255 - pix[i];
+	if ((src = add_source(ds, images)) < 0)
+		goto fail;
+	ds->blocks[ds->nblocks++] = pix;
+	for (uint32_t i = 0; i < di[0]; i++) {
+		struct htr_sample *s = new_sample(ds);
+		char t[4];
+
+		if (!s)
+			goto fail_samples;
+		snprintf(t, sizeof t, "%u", lab[i]);
+		s->src = src;
+		s->line = (long)i + 1;
+		s->pix = pix + i * npix;
+		s->w = (int)di[2];
+		s->h = (int)di[1];
+		if (!(s->text = dupstr(t)))
+			goto fail_samples;
+	}
+	free(lab);
+	gzclose(gi);
+	gzclose(gl);
+	return 0;
+fail_samples:
+	/* the block stays registered and is freed with ds */
+	while (ds->n > n0) {
+		ds->n--;
+		free(ds->s[ds->n].text);
+	}
+	pix = NULL;
+fail:
+	free(pix);
+	free(lab);
+	if (gi)
+		gzclose(gi);
+	if (gl)
+		gzclose(gl);
+	return -1;
+}
+
+const char *
+htr_dataset_where(const struct htr_dataset *ds, long i, char *buf, int n)
+{
+	const struct htr_sample *s = &ds->s[i];
+
+	if (s->pix)
+		snprintf(buf, n, "%s: image %ld", ds->src[s->src], s->line);
+	else
+		snprintf(buf, n, "%s:%ld", ds->src[s->src], s->line);
+	return buf;
+}
+
+int
+htr_dataset_image(const struct htr_dataset *ds, long i, struct htr_image *im)
+{
+	const struct htr_sample *s = &ds->s[i];
+	char where[600];
+	FILE *f;
+	int r;
+
+	HTR_ASSERT(i >= 0 && i < ds->n);
+	if (s->pix) {
+		if (htr_image_init(im, s->w, s->h, 0))
+			return -1;
+		memcpy(im->pix, s->pix, (size_t)s->w * s->h);
+		return 0;
+	}
+	if (!(f = fopen(s->path, "rb"))) {
+		htr_fail("%s: %s", s->path, strerror(errno));
+		goto fail;
+	}
+	r = htr_pgm_read(f, im);  /* htr_image_read once lib/imgread.c lands */
+	fclose(f);
+	if (r == 0)
+		htr_fail("%s: empty file", s->path);
+	else if (r < 0)
+		htr_fail_prefix(s->path);
+	if (r <= 0)
+		goto fail;
+	if (!im->tags[0])
+		htr_tag_set(im->tags, "src", s->path);
+	return 0;
+fail:
+	htr_dataset_where(ds, i, where, sizeof where);
+	return htr_fail_prefix(where);
+}
+
+int
+htr_dataset_split(struct htr_dataset *ds, long nvalid,
+    struct htr_dataset *valid)
+{
+	htr_dataset_init(valid);
+	if (nvalid <= 0 || nvalid >= ds->n)
+		return htr_fail("cannot split %ld validation samples off a set "
+		    "of %ld", nvalid, ds->n);
+	if (!(valid->s = htr_alloc((size_t)nvalid, sizeof *valid->s)))
+		return -1;
+	for (int i = 0; i < ds->nsrc; i++) {
+		if (!(valid->src[i] = dupstr(ds->src[i]))) {
+			htr_dataset_free(valid);
+			return -1;
+		}
+		valid->nsrc++;
+	}
+	memcpy(valid->s, ds->s + ds->n - nvalid, nvalid * sizeof *valid->s);
+	valid->n = valid->cap = nvalid;
+	ds->n -= nvalid;
+	return 0;
+}
+
+/* ---- alphabet ---- */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts cp[1..n-1] and removes duplicates. */
+static void
+sort_unique(struct htr_alphabet *a)
+{
+	int k = 1;
+
+	qsort(a->cp + 1, a->n - 1, sizeof *a->cp, cmp_u32);
+	for (int i = 1; i < a->n; i++)
+		if (k == 1 || a->cp[i] != a->cp[k - 1])
+			a->cp[k++] = a->cp[i];
+	a->n = k;
+}
+
+int
+htr_alphabet_build(struct htr_alphabet *a, const struct htr_dataset *ds)
+{
+	/* a bitmap of the code points in use */
+	unsigned char *seen = htr_zalloc(0x110000 / 8, 1);
+	int n = 1;
+
+	a->n = 0;
+	a->cp = NULL;
+	if (!seen)
+		return -1;
+	for (long i = 0; i < ds->n; i++) {
+		uint32_t buf[256];
+		const char *t = ds->s[i].text;
+		long m = htr_utf8_decode(t, buf, 256);
+
+		if (m > 256) {
+			uint32_t *big = htr_alloc((size_t)m, sizeof *big);
+			if (!big) {
+				free(seen);
+				return -1;
+			}
+			htr_utf8_decode(t, big, m);
+			for (long j = 0; j < m; j++)
+				seen[big[j] >> 3] |= 1 << (big[j] & 7);
+			free(big);
+		} else {
+			for (long j = 0; j < m; j++)
+				seen[buf[j] >> 3] |= 1 << (buf[j] & 7);
+		}
+	}
+	for (uint32_t c = 1; c < 0x110000; c++)
+		n += seen[c >> 3] >> (c & 7) & 1;
+	if (n > HTR_ALPHABET_MAX) {
+		free(seen);
+		return htr_fail("%d distinct characters, more than %d", n - 1,
+		    HTR_ALPHABET_MAX - 1);
+	}
+	if (!(a->cp = htr_alloc((size_t)n, sizeof *a->cp))) {
+		free(seen);
+		return -1;
+	}
+	a->cp[0] = 0;
+	a->n = 1;
+	for (uint32_t c = 1; c < 0x110000; c++)
+		if (seen[c >> 3] >> (c & 7) & 1)
+			a->cp[a->n++] = c;
+	free(seen);
+	return 0;
+}
+
+int
+htr_alphabet_from_utf8(struct htr_alphabet *a, const char *chars)
+{
+	long n = htr_utf8_decode(chars, NULL, 0);
+
+	a->n = 0;
+	a->cp = NULL;
+	if (n < 0)
+		return -1;
+	if (n + 1 > HTR_ALPHABET_MAX)
+		return htr_fail("alphabet of %ld characters, more than %d", n,
+		    HTR_ALPHABET_MAX - 1);
+	if (!(a->cp = htr_alloc((size_t)n + 1, sizeof *a->cp)))
+		return -1;
+	a->cp[0] = 0;
+	htr_utf8_decode(chars, a->cp + 1, n);
+	for (long i = 1; i <= n; i++)
+		if (a->cp[i] == 0) {
+			free(a->cp);
+			a->cp = NULL;
+			return htr_fail("NUL in alphabet");
+		}
+	a->n = (int)n + 1;
+	sort_unique(a);
+	return 0;
+}
+
+char *
+htr_alphabet_to_utf8(const struct htr_alphabet *a)
+{
+	char *s = htr_alloc((size_t)a->n * 4 + 1, 1), *p = s;
+
+	if (!s)
+		return NULL;
+	for (int i = 1; i < a->n; i++)
+		p += htr_utf8_encode(a->cp[i], p);
+	*p = 0;
+	return s;
+}
+
+void
+htr_alphabet_free(struct htr_alphabet *a)
+{
+	free(a->cp);
+	a->cp = NULL;
+	a->n = 0;
+}
+
+int
+htr_alphabet_index(const struct htr_alphabet *a, uint32_t cp)
+{
+	int lo = 1, hi = a->n - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (a->cp[mid] == cp)
+			return mid;
+		if (a->cp[mid] < cp)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+long
+htr_alphabet_encode(const struct htr_alphabet *a, const char *text,
+    int *labels, long max)
+{
+	long n = htr_utf8_decode(text, NULL, 0);
+	uint32_t *cp;
+
+	if (n < 0)
+		return -1;
+	if (!(cp = htr_alloc((size_t)n + 1, sizeof *cp)))
+		return -1;
+	htr_utf8_decode(text, cp, n);
+	for (long i = 0; i < n; i++) {
+		int k = htr_alphabet_index(a, cp[i]);
+
+		if (k < 0) {
+			char u[8];
+			htr_utf8_encode(cp[i], u);
+			htr_fail("character '%s' (U+%04X) of \"%.60s\" is not in "
+			    "the model's alphabet", cp[i] < 32 ? "?" : u,
+			    (unsigned)cp[i], text);
+			free(cp);
+			return -1;
+		}
+		if (i < max)
+			labels[i] = k;
+	}
+	free(cp);
+	return n;
+}
+
+long
+htr_alphabet_decode(const struct htr_alphabet *a, const int *labels,
+    long nlabels, char *buf, long n)
+{
+	long len = 0;
+
+	HTR_ASSERT(n > 0);
+	for (long i = 0; i < nlabels; i++) {
+		char u[8];
+		int k;
+
+		if (labels[i] <= 0 || labels[i] >= a->n)
+			continue;
+		k = htr_utf8_encode(a->cp[labels[i]], u);
+		if (len + k >= n)
+			break;
+		memcpy(buf + len, u, k);
+		len += k;
+	}
+	buf[len] = 0;
+	return len;
+}
+
+int
+htr_dataset_check_alphabet(const struct htr_dataset *ds,
+    const struct htr_alphabet *a)
+{
+	for (long i = 0; i < ds->n; i++)
+		if (htr_alphabet_encode(a, ds->s[i].text, NULL, 0) < 0) {
+			char where[600];
+			return htr_fail_prefix(htr_dataset_where(ds, i, where,
+			    sizeof where));
+		}
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* nn_act.c — element-wise activations, softmax, log-softmax, dropout. */
+#include <math.h>
+
+#include "layers.h"
+#include "rng.h"
+
+void
+htr_act_forward(float *out, const float *in, size_t n, int act)
+{
+	switch (act) {
+	case HTR_ACT_LINEAR:
+		if (out != in)
+			for (size_t i = 0; i < n; i++)
+				out[i] = in[i];
+		break;
+	case HTR_ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			out[i] = in[i] > 0 ? in[i] : 0;
+		break;
+	case HTR_ACT_LEAKY:
+		for (size_t i = 0; i < n; i++)
+			out[i] = in[i] > 0 ? in[i] : HTR_LEAKY_SLOPE * in[i];
+		break;
+	case HTR_ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			out[i] = tanhf(in[i]);
+		break;
+	case HTR_ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			out[i] = 1 / (1 + expf(-in[i]));
+		break;
+	}
+}
+
+void
+htr_act_backward(float *din, const float *dout, const float *out, size_t n,
+    int act)
+{
+	switch (act) {
+	case HTR_ACT_LINEAR:
+		for (size_t i = 0; i < n; i++)
+			din[i] += dout[i];
+		break;
+	case HTR_ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			din[i] += out[i] > 0 ? dout[i] : 0;
+		break;
+	case HTR_ACT_LEAKY:
+		for (size_t i = 0; i < n; i++)
+			din[i] += out[i] > 0 ? dout[i] : HTR_LEAKY_SLOPE * dout[i];
+		break;
+	case HTR_ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			din[i] += dout[i] * (1 - out[i] * out[i]);
+		break;
+	case HTR_ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			din[i] += dout[i] * out[i] * (1 - out[i]);
+		break;
+	}
+}
+
+void
+htr_softmax_forward(float *out, const float *in, int C, size_t cstride,
+    size_t M, size_t mstride)
+{
+	for (size_t m = 0; m < M; m++) {
+		const float *x = in + m * mstride;
+		float *y = out + m * mstride;
+		float mx = x[0];
+		for (int c = 1; c < C; c++)
+			if (x[c * cstride] > mx)
+				mx = x[c * cstride];
+		double s = 0;
+		for (int c = 0; c < C; c++)
+			s += y[c * cstride] = expf(x[c * cstride] - mx);
+		float r = (float)(1 / s);
+		for (int c = 0; c < C; c++)
+			y[c * cstride] *= r;
+	}
+}
+
+void
+htr_softmax_backward(float *din, const float *dout, const float *out, int C,
+    size_t cstride, size_t M, size_t mstride)
+{
+	for (size_t m = 0; m < M; m++) {
+		const float *y = out + m * mstride, *dy = dout + m * mstride;
+		float *dx = din + m * mstride;
+		double s = 0;
+		for (int c = 0; c < C; c++)
+			s += dy[c * cstride] * y[c * cstride];
+		for (int c = 0; c < C; c++)
+			dx[c * cstride] += y[c * cstride] *
+			    (dy[c * cstride] - (float)s);
+	}
+}
+
+void
+htr_logsoftmax_forward(float *out, const float *in, size_t M, int C)
+{
+	for (size_t m = 0; m < M; m++) {
+		const float *x = in + m * C;
+		float *y = out + m * C;
+		float mx = x[0];
+		for (int c = 1; c < C; c++)
+			if (x[c] > mx)
+				mx = x[c];
+		double s = 0;
+		for (int c = 0; c < C; c++)
+			s += exp(x[c] - mx);
+		float lse = mx + (float)log(s);
+		for (int c = 0; c < C; c++)
+			y[c] = x[c] - lse;
+	}
+}
+
+void
+htr_logsoftmax_backward(float *din, const float *dout, const float *out,
+    size_t M, int C)
+{
+	for (size_t m = 0; m < M; m++) {
+		const float *y = out + m * C, *dy = dout + m * C;
+		float *dx = din + m * C;
+		double s = 0;
+		for (int c = 0; c < C; c++)
+			s += dy[c];
+		for (int c = 0; c < C; c++)
+			dx[c] += dy[c] - expf(y[c]) * (float)s;
+	}
+}
+
+void
+htr_dropout_mask(float *mask, size_t n, float p, struct htr_rng *rng)
+{
+	float keep = p < 1 ? 1 / (1 - p) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		mask[i] = htr_rng_uniform(rng) < p ? 0 : keep;
+}
+
+void
+htr_dropout_forward(float *out, const float *in, const float *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = in[i] * mask[i];
+}
+
+void
+htr_dropout_backward(float *din, const float *dout, const float *mask,
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		din[i] += dout[i] * mask[i];
+}

@@ -1,0 +1,131 @@
+/* trainer.h — training and evaluating a network on a labelled dataset:
+ * the loop behind htr-train and htr-eval.
+ *
+ * A dataset is first prepared for a network (htr_set_prepare): every image
+ * is read once, scaled to the network's input height (or its fixed input
+ * size) and kept as 8 bits, and its text is encoded with the alphabet.
+ * Mini-batches are then drawn with the images grouped by width (shuffled
+ * chunks sorted by width, batches in random order), padded on the right
+ * with paper, and fed to the network as floats (ink 1, paper 0).
+ *
+ * Checkpoints (-checkpoint DIR) are pairs DIR/ckpt-<step>.htrm (the model
+ * with parameters and batch-norm statistics) and DIR/ckpt-<step>.htrc (Adam
+ * state, dropout RNG, and the trainer's own state in the "extra" text:
+ * epoch, batch, data-order and augmentation RNG states, best error...),
+ * each written atomically; the last three are kept.  A resumed run
+ * continues exactly as the uninterrupted run would have (bit for bit with
+ * one OpenBLAS thread).
+ *
+ * The library never prints: progress goes to a callback. */
+#ifndef HTR_TRAINER_H
+#define HTR_TRAINER_H
+
+#include <stdint.h>
+
+#include "augment.h"
+#include "dataset.h"
+#include "image.h"
+#include "metrics.h"
+
+struct htr_net;
+struct htr_model;
+
+/* A dataset prepared for one network. */
+struct htr_set {
+	const struct htr_dataset *ds;
+	long n;
+	struct htr_image *im;   /* [n] at the network's height */
+	int *width;             /* [n] width fed to the net (>= im.w: room for
+	                           the label's CTC frames, the least width) */
+	int *labels;            /* all labels back to back, or NULL */
+	long *label_off;        /* [n] */
+	int *label_len;         /* [n]; -1: not encodable (evaluation only) */
+};
+
+/* Reads and scales every image of ds for net; encodes the texts with a
+ * (NULL: no labels).  strict: a text with a character outside the
+ * alphabet is an error naming file and line (training); otherwise it is
+ * marked -1 and counts as wrong (evaluation).  Returns 0 or -1. */
+int  htr_set_prepare(struct htr_set *s, const struct htr_dataset *ds,
+	const struct htr_net *net, const struct htr_alphabet *a, int strict);
+void htr_set_free(struct htr_set *s);
+
+/* Runs net over samples idx[0..n-1] of s (INFER mode): the float batch is
+ * built with htr_set_batch, then decoded by best path (CTC) or argmax
+ * (classification) into hyp[i] (malloc'd UTF-8, caller frees).  Adds to
+ * m when not NULL.  alphabet: the model's class strings. */
+int  htr_evaluate(struct htr_net *net, char *const *alphabet,
+	const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp);
+
+/* Fills x [N][1][H][W] (caller's buffer of N*H*W floats, W = largest
+ * width of the batch) and widths [N] for samples idx[0..N-1], with
+ * augmentation when aug and rng are given.  Returns W, or -1. */
+int  htr_set_batch_width(const struct htr_set *s, const long *idx, int N);
+int  htr_set_batch(float *x, int *widths, const struct htr_set *s,
+	const long *idx, int N, int W, int H, const struct htr_augment *aug,
+	struct htr_rng *rng);
+
+/* Best-path CTC decoding of one sample's frames: argmax per frame,
+ * repeats merged, blanks dropped.  logp [T][stride] (first C used).
+ * Writes class indices into out (room for T); returns their count. */
+int  htr_ctc_best_path(int *out, const float *logp, int T, int C,
+	int stride);
+
+/* What htr_train reports after each logged step and each epoch. */
+struct htr_train_status {
+	int epoch, epochs;      /* epoch from 1 */
+	long step;              /* optimiser steps so far */
+	long batch, nbatch;     /* within the epoch */
+	double loss;            /* running mean training loss of the epoch */
+	double samples_per_s;
+	double eta_s;           /* of the whole run */
+	int validated;          /* 1 when this report ends an epoch */
+	double valid_error;     /* CER, or 1 - accuracy for classifiers */
+	double valid_cer, valid_wer, valid_acc;
+	double best_error;
+	int improved;           /* this epoch's model is the new best */
+	int stopped;            /* early stop: patience ran out */
+	const char *event;      /* "checkpoint", "resume" or NULL */
+	const char *detail;     /* file of the event */
+};
+
+struct htr_train_opts {
+	const char *vgsl;       /* network (ignored on resume) */
+	int level;              /* enum htr_level */
+	int batch;
+	float lr, lr_decay;     /* lr * lr_decay^(epoch-1) */
+	float clip;             /* global gradient norm clip, 0: off */
+	float weight_decay;
+	int epochs;
+	uint64_t seed;
+	struct htr_augment aug;
+	int patience;           /* epochs without improvement, 0: off */
+	const char *out;        /* best model (or last, without validation) */
+	const char *ckpt_dir;   /* NULL: no checkpoints */
+	double ckpt_minutes;    /* also checkpoint this often (0: per epoch) */
+	long ckpt_steps;        /* also every this many steps (0: off) */
+	int resume;             /* continue from the newest checkpoint */
+	long halt_after;        /* testing: stop dead after this many steps */
+	const char *log;        /* CSV log, or NULL */
+	const char *alphabet;   /* fixed alphabet (UTF-8), or NULL: from data */
+	const char *provenance; /* data description for the model file */
+	double report_s;        /* seconds between progress reports */
+	void (*progress)(void *ctx, const struct htr_train_status *st);
+	void *ctx;
+};
+
+void htr_train_defaults(struct htr_train_opts *o);
+/* Trains on train, validating on valid (may be NULL or empty) after each
+ * epoch.  Returns 0, 1 when halted by halt_after, or -1 (htr_fail). */
+int  htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
+	const struct htr_dataset *valid);
+
+/* The class strings of an alphabet (blank "" first) for htr_model_new;
+ * free with htr_strings_free. */
+char **htr_alphabet_strings(const struct htr_alphabet *a);
+void htr_strings_free(char **s, int n);
+/* The code-point alphabet of a model (each class one code point). */
+int  htr_alphabet_from_model(struct htr_alphabet *a,
+	const struct htr_model *m);
+
+#endif
