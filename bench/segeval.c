@@ -1,0 +1,246 @@
+/* segeval — scores line detection against ground-truth line boxes.
+ *
+ *	segeval [-iou T] TRUTH.tsv < MANIFEST
+ *
+ * TRUTH.tsv has one row per true line, "page<TAB>id<TAB>x y w h[<TAB>...]"
+ * (the layout of poilus/pages.tsv); a page is known by its file name
+ * without directories and extension (its stem).  MANIFEST has one row per
+ * segmented page, "stem<TAB>crops<TAB>seconds": crops is the PGM stream
+ * htr-segment wrote for that page (line level; the box= tags are read),
+ * seconds the time it took.  Prints per page and overall (micro-averaged)
+ * precision, recall and F1 of one-to-one matches at IoU >= T (0.5), and
+ * the mean seconds per page.
+ *
+ * With -baseline, MANIFEST rows are "stem<TAB>page.pgm" and the boxes come
+ * from the textbook method instead: Otsu binarisation, then every run of
+ * rows whose ink count exceeds 2% of the page's busiest row is a line
+ * (the box spans that line's ink columns).  Exit 1 on unreadable input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "htr.h"
+#include "image.h"
+#include "segment.h"
+
+struct gt {
+	char stem[256];
+	int box[4];
+};
+
+static void
+stem_of(const char *path, char *out, size_t n)
+{
+	const char *b = strrchr(path, '/'), *dot;
+	size_t len;
+
+	b = b ? b + 1 : path;
+	dot = strrchr(b, '.');
+	len = dot ? (size_t)(dot - b) : strlen(b);
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, b, len);
+	out[len] = 0;
+}
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "segeval: %s: %s\n", what, htr_errmsg());
+	exit(1);
+}
+
+static int
+otsu(const unsigned char *p, size_t n)
+{
+	double hist[256] = {0}, sum = 0, sumb = 0, wb = 0, best = -1;
+	int t = 128;
+
+	for (size_t i = 0; i < n; i++)
+		hist[p[i]]++;
+	for (int i = 0; i < 256; i++)
+		sum += i * hist[i];
+	for (int i = 0; i < 256; i++) {
+		double wf, v;
+		wb += hist[i];
+		if (wb == 0)
+			continue;
+		if ((wf = (double)n - wb) == 0)
+			break;
+		sumb += i * hist[i];
+		v = wb * wf * (sumb / wb - (sum - sumb) / wf) *
+		    (sumb / wb - (sum - sumb) / wf);
+		if (v > best) {
+			best = v;
+			t = i;
+		}
+	}
+	return t;
+}
+
+/* The baseline: whole-page horizontal projection profile. */
+static int
+baseline(const struct htr_image *im, int (**found)[4])
+{
+	int t = otsu(im->pix, (size_t)im->w * im->h), n = 0, mx = 0;
+	int *rows = calloc(im->h, sizeof *rows);
+
+	*found = NULL;
+	if (!rows)
+		return -1;
+	for (int y = 0; y < im->h; y++) {
+		for (int x = 0; x < im->w; x++)
+			rows[y] += im->pix[(size_t)y * im->w + x] <= t;
+		if (rows[y] > mx)
+			mx = rows[y];
+	}
+	for (int y = 0; y < im->h;) {
+		int y0 = y, x0 = im->w, x1 = -1;
+		if (rows[y] <= 0.02 * mx) {
+			y++;
+			continue;
+		}
+		while (y < im->h && rows[y] > 0.02 * mx)
+			y++;
+		for (int yy = y0; yy < y; yy++)
+			for (int x = 0; x < im->w; x++)
+				if (im->pix[(size_t)yy * im->w + x] <= t) {
+					if (x < x0) x0 = x;
+					if (x > x1) x1 = x;
+				}
+		if (!(*found = realloc(*found, (n + 1) * sizeof **found)))
+			return -1;
+		(*found)[n][0] = x0;
+		(*found)[n][1] = y0;
+		(*found)[n][2] = x1 - x0 + 1;
+		(*found)[n][3] = y - y0;
+		n++;
+	}
+	free(rows);
+	return n;
+}
+
+static double
+f1(double p, double r)
+{
+	return p + r > 0 ? 2 * p * r / (p + r) : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	double iou = 0.5, secs = 0;
+	struct gt *g = NULL;
+	int ng = 0, capg = 0, npage = 0;
+	long tf = 0, tt = 0, tm = 0;
+	char line[4096];
+	FILE *f;
+
+	int base = 0;
+
+	if (argc >= 2 && !strcmp(argv[1], "-baseline")) {
+		base = 1;
+		argv++;
+		argc--;
+	}
+	if (argc == 4 && !strcmp(argv[1], "-iou")) {
+		iou = atof(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: segeval [-baseline] [-iou T] TRUTH.tsv "
+		    "< MANIFEST\n");
+		return 2;
+	}
+	if (!(f = fopen(argv[1], "r"))) {
+		perror(argv[1]);
+		return 1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *page = strtok(line, "\t"), *id = strtok(NULL, "\t");
+		char *box = strtok(NULL, "\t\n");
+		if (!page || !id || !box)
+			continue;
+		if (ng == capg) {
+			capg = capg ? 2 * capg : 1024;
+			if (!(g = realloc(g, capg * sizeof *g)))
+				return perror("segeval"), 1;
+		}
+		stem_of(page, g[ng].stem, sizeof g[ng].stem);
+		if (sscanf(box, "%d %d %d %d", &g[ng].box[0], &g[ng].box[1],
+		    &g[ng].box[2], &g[ng].box[3]) == 4)
+			ng++;
+	}
+	fclose(f);
+	printf("%-44s %5s %5s %5s %6s %6s %6s %7s\n", "page", "true", "found",
+	    "match", "P", "R", "F1", "sec");
+	while (fgets(line, sizeof line, stdin)) {
+		char *stem = strtok(line, "\t"), *crops = strtok(NULL, "\t\n");
+		char *sec = strtok(NULL, "\t\n");
+		int (*found)[4] = NULL, (*truth)[4] = NULL, nf = 0, nt = 0, m;
+		struct htr_image im;
+		int r;
+
+		if (!stem || !crops)
+			continue;
+		for (int i = 0; i < ng; i++)
+			if (!strcmp(g[i].stem, stem))
+				nt++;
+		if (!(truth = malloc((nt ? nt : 1) * sizeof *truth)))
+			return perror("segeval"), 1;
+		nt = 0;
+		for (int i = 0; i < ng; i++)
+			if (!strcmp(g[i].stem, stem))
+				memcpy(truth[nt++], g[i].box, sizeof *truth);
+		if (!(f = fopen(crops, "rb"))) {
+			perror(crops);
+			return 1;
+		}
+		if (base) {
+			double t0 = (double)clock() / CLOCKS_PER_SEC;
+			if ((r = htr_pgm_read(f, &im)) != 1)
+				die(crops);
+			if ((nf = baseline(&im, &found)) < 0)
+				return perror("segeval"), 1;
+			htr_image_free(&im);
+			secs -= t0 - (double)clock() / CLOCKS_PER_SEC;
+		}
+		while (!base && (r = htr_pgm_read(f, &im)) == 1) {
+			int b[4];
+			if (htr_tag_box(im.tags, b) == 0) {
+				if (!(found = realloc(found, (nf + 1) *
+				    sizeof *found)))
+					return perror("segeval"), 1;
+				memcpy(found[nf++], b, sizeof b);
+			}
+			htr_image_free(&im);
+		}
+		if (!base && r < 0)
+			die(crops);
+		fclose(f);
+		if ((m = htr_segment_match((const int (*)[4])found, nf,
+		    (const int (*)[4])truth, nt, iou)) < 0)
+			die(crops);
+		double p = nf ? (double)m / nf : 0, rc = nt ? (double)m / nt : 0;
+		double s = sec ? atof(sec) : 0;
+		printf("%-44s %5d %5d %5d %6.3f %6.3f %6.3f %7.3f\n", stem, nt,
+		    nf, m, p, rc, f1(p, rc), s);
+		tf += nf;
+		tt += nt;
+		tm += m;
+		secs += s;
+		npage++;
+		free(found);
+		free(truth);
+	}
+	free(g);
+	if (npage) {
+		double p = tf ? (double)tm / tf : 0, rc = tt ? (double)tm / tt : 0;
+		printf("%-44s %5ld %5ld %5ld %6.3f %6.3f %6.3f %7.3f\n",
+		    "overall (mean sec/page)", tt, tf, tm, p, rc, f1(p, rc),
+		    secs / npage);
+	}
+	return 0;
+}

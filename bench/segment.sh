@@ -1,0 +1,51 @@
+#!/bin/sh
+# Line detection on real pages: runs htr-segment on the Poilus page scans and
+# scores its line boxes against poilus/pages.tsv (precision, recall, F1 of
+# one-to-one matches at IoU >= 0.5, per page and overall) with
+# build/bench/segeval, plus seconds per page (one htr-segment process per
+# page, JPEG decoding excluded).  Baseline in the same run: a plain
+# horizontal projection profile of the whole page (segeval -baseline).
+#
+#	bench/segment.sh [valid|train|all]     (default: valid, then train)
+#
+# valid = the pages of the writers in poilus/valid.tsv (the set to tune on),
+# train = the pages of the writers in poilus/train.tsv.  Data from $HTR_DATA
+# (default ../shared/data next to the repository).
+top=$(cd "$(dirname "$0")/.." && pwd)
+HTR_DATA=${HTR_DATA:-$top/../shared/data}
+P=$HTR_DATA/poilus
+seg=$top/bin/htr-segment
+eval=$top/build/bench/segeval
+sets=${1:-valid train}
+[ "$1" = all ] && sets="valid train"
+for f in "$P/pages.tsv" "$P/valid.tsv" "$P/train.tsv"; do
+	[ -r "$f" ] || { echo "segment.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
+done
+[ -x "$seg" ] || { echo "segment.sh: build first (make)" >&2; exit 1; }
+[ -x "$eval" ] || (cd "$top" && make -s build/bench/segeval) || exit 1
+out=$top/bench/out/segment
+mkdir -p "$out"
+now() { date +%s.%N; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1 /proc/loadavg)"
+for set in $sets; do
+	cut -f1 "$P/$set.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u > "$out/$set.stems"
+	: > "$out/$set.manifest"
+	: > "$out/$set.base"
+	while read -r stem; do
+		jpg=$P/pages/$stem.jpg
+		[ -r "$jpg" ] || continue
+		pgm=$out/$stem.pgm
+		[ -s "$pgm" ] || jpegtopnm "$jpg" 2>/dev/null | ppmtopgm > "$pgm"
+		t0=$(now)
+		"$seg" "$pgm" > "$out/$stem.crops" || exit 1
+		t1=$(now)
+		printf '%s\t%s\t%s\n' "$stem" "$out/$stem.crops" \
+		    "$(echo "$t1 - $t0" | bc -l)" >> "$out/$set.manifest"
+		printf '%s\t%s\n' "$stem" "$pgm" >> "$out/$set.base"
+	done < "$out/$set.stems"
+	echo "== $set pages: htr-segment"
+	"$eval" "$P/pages.tsv" < "$out/$set.manifest" || exit 1
+	echo "== $set pages: baseline (whole-page horizontal projection profile)"
+	"$eval" -baseline "$P/pages.tsv" < "$out/$set.base" | tail -n 1 || exit 1
+done

@@ -1,0 +1,1014 @@
+/* prep.c — preprocessing of page, line and word images (see prep.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htr.h"
+#include "prep.h"
+
+#define DEG (3.14159265358979323846 / 180)
+
+/* Replaces the pixels of im by those of tmp (same tags), freeing the old. */
+static void
+take(struct htr_image *im, struct htr_image *tmp)
+{
+	free(im->pix);
+	im->pix = tmp->pix;
+	im->w = tmp->w;
+	im->h = tmp->h;
+	tmp->pix = NULL;
+}
+
+static void
+histogram(const struct htr_image *im, long hist[256])
+{
+	size_t n = (size_t)im->w * im->h;
+
+	memset(hist, 0, 256 * sizeof *hist);
+	for (size_t i = 0; i < n; i++)
+		hist[im->pix[i]]++;
+}
+
+/* ------------------------------------------------------------ gray levels */
+
+/* Otsu on a histogram; *dark gets the weight of the class <= t. */
+static int
+otsu_hist(const long hist[256], double *dark)
+{
+	double total = 0, sum = 0, w0 = 0, sum0 = 0, best = -1;
+	int t = 0, lo = -1;
+
+	for (int i = 0; i < 256; i++) {
+		total += hist[i];
+		sum += (double)i * hist[i];
+		if (lo < 0 && hist[i])
+			lo = i;
+	}
+	if (total == 0)
+		return *dark = 0, 127;
+	t = lo;
+	for (int i = 0; i < 255; i++) {
+		double w1, m0, m1, between;
+
+		w0 += hist[i];
+		sum0 += (double)i * hist[i];
+		w1 = total - w0;
+		if (w0 == 0)
+			continue;
+		if (w1 == 0)
+			break;
+		m0 = sum0 / w0;
+		m1 = (sum - sum0) / w1;
+		between = w0 * w1 * (m0 - m1) * (m0 - m1);
+		if (between > best) {
+			best = between;
+			t = i;
+		}
+	}
+	w0 = 0;
+	for (int i = 0; i <= t; i++)
+		w0 += hist[i];
+	*dark = w0 / total;
+	return t;
+}
+
+int
+htr_prep_otsu(const struct htr_image *im)
+{
+	long hist[256];
+	double dark;
+
+	histogram(im, hist);
+	return otsu_hist(hist, &dark);
+}
+
+int
+htr_prep_is_inverted(const struct htr_image *im)
+{
+	long hist[256];
+	double dark, n0 = 0, s0 = 0, n1 = 0, s1 = 0;
+	int t;
+
+	histogram(im, hist);
+	t = otsu_hist(hist, &dark);
+	for (int i = 0; i < 256; i++) {
+		if (i <= t)
+			n0 += hist[i], s0 += (double)i * hist[i];
+		else
+			n1 += hist[i], s1 += (double)i * hist[i];
+	}
+	if (n0 == 0 || n1 == 0)
+		return 0;
+	return dark > 0.5 && s1 / n1 - s0 / n0 > 32;
+}
+
+void
+htr_prep_invert(struct htr_image *im)
+{
+	size_t n = (size_t)im->w * im->h;
+
+	for (size_t i = 0; i < n; i++)
+		im->pix[i] = (unsigned char)(255 - im->pix[i]);
+}
+
+/* Smallest gray level v such that at least pct percent of the pixels are
+ * <= v. */
+static int
+percentile(const long hist[256], long n, double pct)
+{
+	double want = pct / 100 * n;
+	long acc = 0;
+
+	for (int i = 0; i < 256; i++) {
+		acc += hist[i];
+		if (acc >= want && acc > 0)
+			return i;
+	}
+	return 255;
+}
+
+int
+htr_prep_normalize(struct htr_image *im, double lo, double hi)
+{
+	long hist[256];
+	size_t n = (size_t)im->w * im->h;
+	unsigned char map[256];
+	int a, b;
+
+	histogram(im, hist);
+	a = percentile(hist, (long)n, lo);
+	b = percentile(hist, (long)n, hi);
+	if (b - a < 8)
+		return 0;
+	for (int i = 0; i < 256; i++) {
+		long v = lround((i - a) * 255.0 / (b - a));
+		map[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
+	for (size_t i = 0; i < n; i++)
+		im->pix[i] = map[im->pix[i]];
+	return 1;
+}
+
+/* Box mean of radius r over a small float image, edges clipped. */
+static void
+box_blur(float *dst, const float *src, int w, int h, int r, float *tmp)
+{
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			double s = 0;
+			int n = 0;
+			for (int i = x - r; i <= x + r; i++)
+				if (i >= 0 && i < w)
+					s += src[y * w + i], n++;
+			tmp[y * w + x] = (float)(s / n);
+		}
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			double s = 0;
+			int n = 0;
+			for (int j = y - r; j <= y + r; j++)
+				if (j >= 0 && j < h)
+					s += tmp[j * w + x], n++;
+			dst[y * w + x] = (float)(s / n);
+		}
+}
+
+int
+htr_prep_flatten(struct htr_image *im, int window)
+{
+	int w = im->w, h = im->h, b, sw, sh;
+	float *blk, *mx, *tmp;
+
+	if (window <= 0)
+		window = (w > h ? w : h) / 40 > 32 ? (w > h ? w : h) / 40 : 32;
+	/* Block maxima over b x b blocks; a 3 x 3 block maximum then spans
+	 * about 'window' pixels, and two box blurs smooth the steps. */
+	b = window / 3 > 1 ? window / 3 : 1;
+	sw = (w + b - 1) / b;
+	sh = (h + b - 1) / b;
+	if (!(blk = htr_alloc((size_t)sw * sh, 3 * sizeof *blk)))
+		return -1;
+	mx = blk + (size_t)sw * sh;
+	tmp = mx + (size_t)sw * sh;
+	for (int by = 0; by < sh; by++)
+		for (int bx = 0; bx < sw; bx++) {
+			int m = 0;
+			for (int y = by * b; y < (by + 1) * b && y < h; y++)
+				for (int x = bx * b; x < (bx + 1) * b && x < w; x++)
+					if (im->pix[(size_t)y * w + x] > m)
+						m = im->pix[(size_t)y * w + x];
+			blk[by * sw + bx] = (float)m;
+		}
+	for (int y = 0; y < sh; y++)
+		for (int x = 0; x < sw; x++) {
+			float m = 0;
+			for (int j = y - 1; j <= y + 1; j++)
+				for (int i = x - 1; i <= x + 1; i++)
+					if (i >= 0 && i < sw && j >= 0 && j < sh &&
+					    blk[j * sw + i] > m)
+						m = blk[j * sw + i];
+			mx[y * sw + x] = m;
+		}
+	box_blur(blk, mx, sw, sh, 1, tmp);
+	box_blur(mx, blk, sw, sh, 1, tmp);
+	/* Bilinear up from block centres, then divide. */
+	for (int y = 0; y < h; y++) {
+		float fy = (y + 0.5f) / b - 0.5f;
+		int y0 = (int)floorf(fy);
+		float ty = fy - y0;
+		int ya = y0 < 0 ? 0 : y0, yb = y0 + 1 >= sh ? sh - 1 : y0 + 1;
+
+		if (y0 < 0)
+			ty = 0;
+		for (int x = 0; x < w; x++) {
+			float fx = (x + 0.5f) / b - 0.5f;
+			int x0 = (int)floorf(fx);
+			float tx = fx - x0;
+			int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 >= sw ? sw - 1 : x0 + 1;
+			float bg, v;
+			unsigned char *p = im->pix + (size_t)y * w + x;
+
+			if (x0 < 0)
+				tx = 0;
+			bg = (1 - ty) * ((1 - tx) * mx[ya * sw + xa] +
+			    tx * mx[ya * sw + xb]) +
+			    ty * ((1 - tx) * mx[yb * sw + xa] +
+			    tx * mx[yb * sw + xb]);
+			if (bg < 1)
+				bg = 1;
+			v = 255 * *p / bg;
+			*p = (unsigned char)(v > 255 ? 255 : v + 0.5f);
+		}
+	}
+	free(blk);
+	return 0;
+}
+
+/* ----------------------------------------------------------- binarisation */
+
+int
+htr_prep_binarize_otsu(struct htr_image *im)
+{
+	int t = htr_prep_otsu(im);
+	size_t n = (size_t)im->w * im->h;
+
+	for (size_t i = 0; i < n; i++)
+		im->pix[i] = im->pix[i] <= t ? 0 : 255;
+	return t;
+}
+
+int
+htr_prep_binarize_sauvola(struct htr_image *im, int window, double k)
+{
+	int w = im->w, h = im->h, r;
+	int64_t *col, *colsq, *pre, *presq;
+	unsigned char *out;
+
+	if (window < 3)
+		window = 3;
+	r = window / 2;
+	if (!(out = htr_alloc((size_t)w * h, 1)))
+		return -1;
+	if (!(col = htr_zalloc((size_t)w + 1, 4 * sizeof *col))) {
+		free(out);
+		return -1;
+	}
+	colsq = col + w + 1;
+	pre = colsq + w + 1;
+	presq = pre + w + 1;
+	/* col[x] holds the sum of column x over rows [y - r, y + r]. */
+	for (int y = 0; y < r && y < h; y++)
+		for (int x = 0; x < w; x++) {
+			int v = im->pix[(size_t)y * w + x];
+			col[x] += v;
+			colsq[x] += v * v;
+		}
+	for (int y = 0; y < h; y++) {
+		int add = y + r, sub = y - r - 1;
+		int y0 = y - r < 0 ? 0 : y - r;
+		int y1 = y + r >= h ? h - 1 : y + r;
+
+		for (int x = 0; x < w; x++) {
+			if (add < h) {
+				int v = im->pix[(size_t)add * w + x];
+				col[x] += v;
+				colsq[x] += v * v;
+			}
+			if (sub >= 0) {
+				int v = im->pix[(size_t)sub * w + x];
+				col[x] -= v;
+				colsq[x] -= v * v;
+			}
+		}
+		pre[0] = presq[0] = 0;
+		for (int x = 0; x < w; x++) {
+			pre[x + 1] = pre[x] + col[x];
+			presq[x + 1] = presq[x] + colsq[x];
+		}
+		for (int x = 0; x < w; x++) {
+			int x0 = x - r < 0 ? 0 : x - r;
+			int x1 = x + r >= w ? w - 1 : x + r;
+			double n = (double)(x1 - x0 + 1) * (y1 - y0 + 1);
+			double m = (pre[x1 + 1] - pre[x0]) / n;
+			double var = (presq[x1 + 1] - presq[x0]) / n - m * m;
+			double s = var > 0 ? sqrt(var) : 0;
+			double t = m * (1 + k * (s / 128 - 1));
+			size_t i = (size_t)y * w + x;
+
+			out[i] = im->pix[i] <= t ? 0 : 255;
+		}
+	}
+	free(col);
+	free(im->pix);
+	im->pix = out;
+	return 0;
+}
+
+/* ------------------------------------------------ connected components */
+
+struct comp {
+	long area;
+	int x0, y0, x1, y1;           /* bounding box, inclusive */
+};
+
+/* Calls fn on every 8-connected component of the ink (pixels <= t) with
+ * its bounding box and the indices of its pixels.  fn may change the
+ * pixels of the component it is given.  Returns 0 or -1. */
+static int
+each_component(struct htr_image *im, int t,
+    void (*fn)(struct htr_image *, const struct comp *, const int32_t *,
+    size_t, void *), void *arg)
+{
+	int w = im->w, h = im->h;
+	size_t n = (size_t)w * h;
+	unsigned char *seen;
+	int32_t *stack, *members;
+
+	if (!(seen = htr_zalloc(n, 1)))
+		return -1;
+	if (!(stack = htr_alloc(n, 2 * sizeof *stack))) {
+		free(seen);
+		return -1;
+	}
+	members = stack + n;
+	for (size_t start = 0; start < n; start++) {
+		struct comp c;
+		size_t sp = 0, nm = 0;
+
+		if (seen[start] || im->pix[start] > t)
+			continue;
+		seen[start] = 1;
+		stack[sp++] = (int32_t)start;
+		c.area = 0;
+		c.x0 = c.x1 = (int)(start % w);
+		c.y0 = c.y1 = (int)(start / w);
+		while (sp) {
+			int32_t i = stack[--sp];
+			int x = i % w, y = i / w;
+
+			members[nm++] = i;
+			c.area++;
+			if (x < c.x0) c.x0 = x;
+			if (x > c.x1) c.x1 = x;
+			if (y < c.y0) c.y0 = y;
+			if (y > c.y1) c.y1 = y;
+			for (int dy = -1; dy <= 1; dy++)
+				for (int dx = -1; dx <= 1; dx++) {
+					int xx = x + dx, yy = y + dy;
+					size_t j = (size_t)yy * w + xx;
+					if (xx < 0 || yy < 0 || xx >= w ||
+					    yy >= h || seen[j] || im->pix[j] > t)
+						continue;
+					seen[j] = 1;
+					stack[sp++] = (int32_t)j;
+				}
+		}
+		fn(im, &c, members, nm, arg);
+	}
+	free(stack);
+	free(seen);
+	return 0;
+}
+
+static int
+touches_edge(const struct comp *c, const struct htr_image *im)
+{
+	return c->x0 == 0 || c->y0 == 0 || c->x1 == im->w - 1 ||
+	    c->y1 == im->h - 1;
+}
+
+/* -------------------------------------------------------------- geometry */
+
+static float
+bilinear(const struct htr_image *im, float x, float y, int bg)
+{
+	int x0 = (int)floorf(x), y0 = (int)floorf(y);
+	float tx = x - x0, ty = y - y0, v = 0;
+
+	for (int j = 0; j < 2; j++)
+		for (int i = 0; i < 2; i++) {
+			int xi = x0 + i, yj = y0 + j;
+			float wgt = (i ? tx : 1 - tx) * (j ? ty : 1 - ty);
+			int p = xi < 0 || yj < 0 || xi >= im->w || yj >= im->h ?
+			    bg : im->pix[(size_t)yj * im->w + xi];
+			v += wgt * p;
+		}
+	return v;
+}
+
+int
+htr_prep_rotate(struct htr_image *out, const struct htr_image *in,
+    double deg, int bg)
+{
+	double c = cos(deg * DEG), s = sin(deg * DEG);
+	long w = lround(ceil(fabs(in->w * c) + fabs(in->h * s) - 1e-6));
+	long h = lround(ceil(fabs(in->w * s) + fabs(in->h * c) - 1e-6));
+	double cxi = in->w / 2.0, cyi = in->h / 2.0;
+
+	if (htr_image_init(out, (int)w, (int)h, bg))
+		return -1;
+	memcpy(out->tags, in->tags, sizeof out->tags);
+	for (long y = 0; y < h; y++)
+		for (long x = 0; x < w; x++) {
+			/* Output offset from the centre, rotated back. */
+			double dx = x + 0.5 - w / 2.0, dy = y + 0.5 - h / 2.0;
+			double sx = dx * c - dy * s + cxi - 0.5;
+			double sy = dx * s + dy * c + cyi - 0.5;
+			float v = bilinear(in, (float)sx, (float)sy, bg);
+
+			out->pix[y * w + x] = (unsigned char)(v + 0.5f);
+		}
+	return 0;
+}
+
+int
+htr_prep_shear(struct htr_image *out, const struct htr_image *in,
+    double deg, int bg)
+{
+	double t = tan(deg * DEG);
+	double grow = fabs(t) * in->h;
+	long w = in->w + lround(ceil(grow - 1e-6));
+	double cy = in->h / 2.0;
+
+	if (htr_image_init(out, (int)w, in->h, bg))
+		return -1;
+	memcpy(out->tags, in->tags, sizeof out->tags);
+	for (int y = 0; y < in->h; y++) {
+		/* Shift of this row, so that all shifts are >= 0. */
+		double off = (cy - (y + 0.5)) * t + grow / 2;
+
+		for (long x = 0; x < w; x++) {
+			float v = bilinear(in, (float)(x - off), (float)y, bg);
+			out->pix[y * w + x] = (unsigned char)(v + 0.5f);
+		}
+	}
+	return 0;
+}
+
+/* Ink pixel coordinates relative to the centre, for the angle searches.
+ * Components touching the image edge (page edges, the scanner's or the
+ * table's dark surround, whose straight edges would outweigh the text)
+ * are left out unless that would leave less than a quarter of the ink,
+ * as in a tightly cropped line.  At most about 'cap' points are kept (a
+ * regular subsample on big pages). */
+struct points {
+	float *x, *y;
+	size_t n, total;
+	int all;                      /* keep edge components too */
+	float cx, cy;
+};
+
+static void
+add_points(struct htr_image *im, const struct comp *c, const int32_t *m,
+    size_t nm, void *arg)
+{
+	struct points *p = arg;
+
+	if (!p->all && touches_edge(c, im))
+		return;
+	for (size_t i = 0; i < nm; i++) {
+		p->x[p->n] = m[i] % im->w + 0.5f - p->cx;
+		p->y[p->n] = m[i] / im->w + 0.5f - p->cy;
+		p->n++;
+	}
+}
+
+static int
+ink_points(const struct htr_image *im, size_t cap, struct points *p)
+{
+	int t = htr_prep_otsu(im);
+	size_t n = (size_t)im->w * im->h, cnt = 0, step, k = 0;
+
+	memset(p, 0, sizeof *p);
+	for (size_t i = 0; i < n; i++)
+		cnt += im->pix[i] <= t;
+	/* A page with no contrast (or almost all "ink") has no lines. */
+	if (cnt == 0 || cnt > n / 2)
+		return 0;
+	if (!(p->x = htr_alloc(cnt, 2 * sizeof(float))))
+		return -1;
+	p->y = p->x + cnt;
+	p->cx = im->w / 2.0f;
+	p->cy = im->h / 2.0f;
+	/* each_component only reads pixels here (add_points writes none). */
+	if (each_component((struct htr_image *)im, t, add_points, p))
+		goto fail;
+	if (p->n < cnt / 4) {
+		p->n = 0;
+		p->all = 1;
+		if (each_component((struct htr_image *)im, t, add_points, p))
+			goto fail;
+	}
+	step = p->n > cap ? (p->n + cap - 1) / cap : 1;
+	for (size_t i = 0; i < p->n; i += step, k++) {
+		p->x[k] = p->x[i];
+		p->y[k] = p->y[i];
+	}
+	p->n = k;
+	return 0;
+fail:
+	free(p->x);
+	p->x = NULL;
+	return -1;
+}
+
+/* Sharpness of the horizontal projection at skew deg: sum of squared
+ * differences of adjacent bins. */
+static double
+skew_score(const struct points *p, double deg, long *bins, int nbins)
+{
+	double s = sin(deg * DEG), c = cos(deg * DEG), score = 0;
+
+	memset(bins, 0, (size_t)nbins * sizeof *bins);
+	for (size_t i = 0; i < p->n; i++) {
+		int b = (int)lround(p->x[i] * s + p->y[i] * c) + nbins / 2;
+		if (b >= 0 && b < nbins)
+			bins[b]++;
+	}
+	for (int i = 1; i < nbins; i++)
+		score += (double)(bins[i] - bins[i - 1]) * (bins[i] - bins[i - 1]);
+	return score;
+}
+
+/* Grid search: a coarse grid over [-max, max], then a finer grid
+ * around the best.  score(deg) is maximised. */
+static double
+search(double (*score)(const struct points *, double, long *, int),
+    const struct points *p, long *bins, int nbins, double max,
+    double coarse, double fine)
+{
+	double best = 0, bs = -1;
+
+	for (double a = -max; a <= max + 1e-9; a += coarse) {
+		double s = score(p, a, bins, nbins);
+		if (s > bs)
+			bs = s, best = a;
+	}
+	double c = best;
+	for (double a = c - coarse; a <= c + coarse + 1e-9; a += fine) {
+		double s;
+		if (a < -max - 1e-9 || a > max + 1e-9)
+			continue;
+		s = score(p, a, bins, nbins);
+		if (s > bs)
+			bs = s, best = a;
+	}
+	return fabs(best) < 1e-9 ? 0 : best;
+}
+
+int
+htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg)
+{
+	struct points p;
+	long *bins;
+	int nbins = (int)ceil(hypot(im->w, im->h)) + 4;
+
+	*deg = 0;
+	if (ink_points(im, 400000, &p))
+		return -1;
+	if (p.n == 0)
+		return 0;
+	if (!(bins = htr_alloc((size_t)nbins, sizeof *bins))) {
+		free(p.x);
+		return -1;
+	}
+	*deg = search(skew_score, &p, bins, nbins, maxdeg, 0.5, 0.05);
+	free(bins);
+	free(p.x);
+	return 0;
+}
+
+/* Vinciarelli-Luettin: bins[3 * col .. +2] hold count, min y, max y of
+ * the ink in each column after shearing by -deg. */
+static double
+slant_score(const struct points *p, double deg, long *bins, int nbins)
+{
+	double t = tan(deg * DEG), score = 0;
+	int ncol = nbins / 3;
+
+	for (int i = 0; i < ncol; i++) {
+		bins[3 * i] = 0;
+		bins[3 * i + 1] = 1L << 30;
+		bins[3 * i + 2] = -(1L << 30);
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		int y = (int)lround(p->y[i] - 0.5f);
+		int c = (int)lround(p->x[i] + p->y[i] * t) + ncol / 2;
+		if (c < 0 || c >= ncol)
+			continue;
+		bins[3 * c]++;
+		if (y < bins[3 * c + 1])
+			bins[3 * c + 1] = y;
+		if (y > bins[3 * c + 2])
+			bins[3 * c + 2] = y;
+	}
+	for (int i = 0; i < ncol; i++) {
+		long n = bins[3 * i];
+		if (n > 1 && n >= bins[3 * i + 2] - bins[3 * i + 1] + 1)
+			score += (double)n * n;
+	}
+	return score;
+}
+
+int
+htr_prep_slant(const struct htr_image *im, double maxdeg, double *deg)
+{
+	struct points p;
+	long *bins;
+	double t = tan((maxdeg < 80 ? maxdeg : 80) * DEG);
+	int ncol = (int)ceil(im->w + t * im->h) + 4;
+
+	*deg = 0;
+	if (ink_points(im, 400000, &p))
+		return -1;
+	if (p.n == 0)
+		return 0;
+	if (!(bins = htr_alloc((size_t)ncol, 3 * sizeof *bins))) {
+		free(p.x);
+		return -1;
+	}
+	*deg = search(slant_score, &p, bins, 3 * ncol, maxdeg, 1, 0.1);
+	free(bins);
+	free(p.x);
+	return 0;
+}
+
+int
+htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg)
+{
+	struct htr_image tmp;
+	double a;
+
+	if (htr_prep_skew(im, maxdeg, &a))
+		return -1;
+	if (deg)
+		*deg = a;
+	if (fabs(a) < 0.1)
+		return 0;
+	if (htr_prep_rotate(&tmp, im, -a, 255))
+		return -1;
+	take(im, &tmp);
+	return 0;
+}
+
+int
+htr_prep_deslant(struct htr_image *im, double maxdeg, double *deg)
+{
+	struct htr_image tmp;
+	double a;
+
+	if (htr_prep_slant(im, maxdeg, &a))
+		return -1;
+	if (deg)
+		*deg = a;
+	if (fabs(a) < 0.1)
+		return 0;
+	if (htr_prep_shear(&tmp, im, -a, 255))
+		return -1;
+	take(im, &tmp);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- cleaning */
+
+/* What to whiten: border components, or speckles of at most maxarea. */
+struct whiten {
+	int border;
+	long maxarea;
+	int removed;
+};
+
+static void
+whiten_some(struct htr_image *im, const struct comp *c, const int32_t *m,
+    size_t nm, void *arg)
+{
+	struct whiten *wh = arg;
+	int drop;
+
+	if (wh->border)
+		drop = touches_edge(c, im) &&
+		    (2 * (c->x1 - c->x0 + 1) >= im->w ||
+		    2 * (c->y1 - c->y0 + 1) >= im->h);
+	else
+		drop = c->area <= wh->maxarea;
+	if (!drop)
+		return;
+	for (size_t i = 0; i < nm; i++)
+		im->pix[m[i]] = 255;
+	wh->removed++;
+}
+
+static int
+whiten(struct htr_image *im, struct whiten *wh, int *removed)
+{
+	int t = htr_prep_otsu(im);
+
+	/* A blank image has no ink to look at. */
+	if (t < 255 && each_component(im, t, whiten_some, wh))
+		return -1;
+	if (removed)
+		*removed = wh->removed;
+	return 0;
+}
+
+int
+htr_prep_remove_border(struct htr_image *im, int *removed)
+{
+	struct whiten wh = { .border = 1 };
+
+	return whiten(im, &wh, removed);
+}
+
+int
+htr_prep_despeckle(struct htr_image *im, int maxarea, int *removed)
+{
+	struct whiten wh = { .maxarea = maxarea };
+
+	return whiten(im, &wh, removed);
+}
+
+/* Zhang and Suen (1984), "A fast parallel algorithm for thinning digital
+ * patterns": two sub-iterations delete boundary pixels with 2..6 ink
+ * neighbours and exactly one 0→1 transition around them, the first from
+ * the south-east, the second from the north-west, until nothing changes. */
+int
+htr_prep_thin(struct htr_image *im)
+{
+	int w = im->w + 2, h = im->h + 2, t = htr_prep_otsu(im), changed;
+	unsigned char *b, *del;
+
+	if (!(b = htr_zalloc((size_t)w * h, 2)))
+		return -1;
+	del = b + (size_t)w * h;
+	for (int y = 0; y < im->h; y++)
+		for (int x = 0; x < im->w; x++)
+			b[(size_t)(y + 1) * w + x + 1] =
+			    im->pix[(size_t)y * im->w + x] <= t && t < 255;
+	do {
+		changed = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			for (int y = 1; y < h - 1; y++)
+				for (int x = 1; x < w - 1; x++) {
+					unsigned char *q = b + (size_t)y * w + x;
+					/* P2..P9 clockwise from north */
+					int p[8] = { q[-w], q[-w + 1], q[1], q[w + 1],
+					    q[w], q[w - 1], q[-1], q[-w - 1] };
+					int nb = 0, tr = 0;
+
+					if (!*q)
+						continue;
+					for (int i = 0; i < 8; i++) {
+						nb += p[i];
+						tr += !p[i] && p[(i + 1) % 8];
+					}
+					if (nb < 2 || nb > 6 || tr != 1)
+						continue;
+					if (pass == 0 ? (p[0] && p[2] && p[4]) ||
+					    (p[2] && p[4] && p[6]) :
+					    (p[0] && p[2] && p[6]) ||
+					    (p[0] && p[4] && p[6]))
+						continue;
+					del[q - b] = 1;
+				}
+			for (size_t i = 0; i < (size_t)w * h; i++)
+				if (del[i]) {
+					b[i] = 0;
+					del[i] = 0;
+					changed = 1;
+				}
+		}
+	} while (changed);
+	for (int y = 0; y < im->h; y++)
+		for (int x = 0; x < im->w; x++)
+			im->pix[(size_t)y * im->w + x] =
+			    b[(size_t)(y + 1) * w + x + 1] ? 0 : 255;
+	free(b);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- scaling */
+
+/* Resampling of one axis from n to m samples: output i takes taps[i].n
+ * inputs from index taps[i].first with weights wt[taps[i].off ...]. */
+struct taps {
+	int *first, *count, *off;
+	float *wt;
+};
+
+static int
+make_taps(struct taps *t, int n, int m)
+{
+	double s = (double)n / m;
+	int maxtaps = m < n ? (int)ceil(s) + 2 : 2, o = 0;
+
+	t->first = htr_alloc((size_t)m, 3 * sizeof(int));
+	t->wt = htr_alloc((size_t)m, maxtaps * sizeof(float));
+	if (!t->first || !t->wt) {
+		free(t->first);
+		free(t->wt);
+		return -1;
+	}
+	t->count = t->first + m;
+	t->off = t->count + m;
+	for (int i = 0; i < m; i++) {
+		t->off[i] = o;
+		if (m < n) {
+			/* Area: input interval [i s, (i + 1) s). */
+			double a = i * s, b = (i + 1) * s;
+			int j0 = (int)floor(a), j1 = (int)ceil(b) - 1;
+
+			if (j1 > n - 1)
+				j1 = n - 1;
+			t->first[i] = j0;
+			t->count[i] = j1 - j0 + 1;
+			for (int j = j0; j <= j1; j++) {
+				double lo = j > a ? j : a, hi = j + 1 < b ? j + 1 : b;
+				t->wt[o++] = (float)((hi - lo) / s);
+			}
+		} else {
+			/* Bilinear between pixel centres, clamped at the ends. */
+			double x = (i + 0.5) * s - 0.5;
+			int j0 = (int)floor(x);
+			double f = x - j0;
+
+			if (j0 < 0)
+				j0 = 0, f = 0;
+			if (j0 >= n - 1)
+				j0 = n - 1, f = 0;
+			t->first[i] = j0;
+			t->count[i] = f > 0 ? 2 : 1;
+			t->wt[o++] = (float)(1 - f);
+			if (f > 0)
+				t->wt[o++] = (float)f;
+		}
+	}
+	return 0;
+}
+
+int
+htr_prep_resize(struct htr_image *out, const struct htr_image *in,
+    int w, int h)
+{
+	struct taps tx, ty;
+	float *tmp;
+
+	if (htr_image_check_size(w, h))
+		return -1;
+	if (make_taps(&tx, in->w, w))
+		return -1;
+	if (make_taps(&ty, in->h, h)) {
+		free(tx.first);
+		free(tx.wt);
+		return -1;
+	}
+	tmp = htr_alloc((size_t)in->h, (size_t)w * sizeof *tmp);
+	if (!tmp || htr_image_init(out, w, h, 255)) {
+		free(tmp);
+		tmp = NULL;
+		goto done;
+	}
+	memcpy(out->tags, in->tags, sizeof out->tags);
+	for (int y = 0; y < in->h; y++)
+		for (int x = 0; x < w; x++) {
+			const unsigned char *p = in->pix + (size_t)y * in->w +
+			    tx.first[x];
+			const float *wt = tx.wt + tx.off[x];
+			float v = 0;
+			for (int k = 0; k < tx.count[x]; k++)
+				v += wt[k] * p[k];
+			tmp[(size_t)y * w + x] = v;
+		}
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			const float *wt = ty.wt + ty.off[y];
+			float v = 0;
+			for (int k = 0; k < ty.count[y]; k++)
+				v += wt[k] * tmp[(size_t)(ty.first[y] + k) * w + x];
+			v += 0.5f;
+			out->pix[(size_t)y * w + x] =
+			    (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+done:
+	free(tmp);
+	free(tx.first);
+	free(tx.wt);
+	free(ty.first);
+	free(ty.wt);
+	return out->pix ? 0 : -1;
+}
+
+static int
+resize_in_place(struct htr_image *im, long w, long h)
+{
+	struct htr_image tmp;
+
+	if (w < 1)
+		w = 1;
+	if (h < 1)
+		h = 1;
+	if (w == im->w && h == im->h)
+		return 0;
+	if (htr_image_check_size(w, h) ||
+	    htr_prep_resize(&tmp, im, (int)w, (int)h))
+		return -1;
+	take(im, &tmp);
+	return 0;
+}
+
+int
+htr_prep_scale_height(struct htr_image *im, int h)
+{
+	return resize_in_place(im, lround((double)im->w * h / im->h), h);
+}
+
+int
+htr_prep_scale(struct htr_image *im, double f)
+{
+	if (!(f > 0) || f > HTR_MAX_DIM)
+		return htr_fail("bad scale factor %g", f);
+	return resize_in_place(im, lround(im->w * f), lround(im->h * f));
+}
+
+/* ------------------------------------------------------------------ chain */
+
+void
+htr_prep_defaults(struct htr_prep_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->invert = HTR_PREP_INVERT_AUTO;
+	o->flatten = 1;
+	o->normalize = 1;
+	o->lo = 1;
+	o->hi = 99;
+	o->deskew = 1;
+	o->maxskew = 15;
+	o->maxslant = 45;
+	o->binarize = HTR_PREP_BIN_NONE;
+	o->window = 25;
+	o->k = 0.2;
+}
+
+int
+htr_prep_run(struct htr_image *im, const struct htr_prep_opts *o,
+    struct htr_prep_info *info)
+{
+	struct htr_prep_info dummy;
+	int bin = o->binarize;
+
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof *info);
+	info->threshold = -1;
+	if (o->invert == HTR_PREP_INVERT_YES ||
+	    (o->invert == HTR_PREP_INVERT_AUTO && htr_prep_is_inverted(im))) {
+		htr_prep_invert(im);
+		info->inverted = 1;
+	}
+	if (o->flatten && htr_prep_flatten(im, o->flatten_window))
+		return -1;
+	if (o->normalize)
+		htr_prep_normalize(im, o->lo, o->hi);
+	if (o->border && htr_prep_remove_border(im, &info->border))
+		return -1;
+	if (o->despeckle > 0 &&
+	    htr_prep_despeckle(im, o->despeckle, &info->speckles))
+		return -1;
+	if (o->deskew && htr_prep_deskew(im, o->maxskew, &info->skew))
+		return -1;
+	if (o->deslant && htr_prep_deslant(im, o->maxslant, &info->slant))
+		return -1;
+	if (o->height > 0 && htr_prep_scale_height(im, o->height))
+		return -1;
+	if (o->scale > 0 && htr_prep_scale(im, o->scale))
+		return -1;
+	if (o->thin && bin == HTR_PREP_BIN_NONE)
+		bin = HTR_PREP_BIN_OTSU;
+	if (bin == HTR_PREP_BIN_OTSU)
+		info->threshold = htr_prep_binarize_otsu(im);
+	else if (bin == HTR_PREP_BIN_SAUVOLA &&
+	    htr_prep_binarize_sauvola(im, o->window, o->k))
+		return -1;
+	if (o->thin && htr_prep_thin(im))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,161 @@
+/* prep.h — preprocessing of page, line and word images: inversion,
+ * contrast, background flattening, binarisation, deskew, deslant, border
+ * and speckle removal, thinning, rescaling.
+ *
+ * All functions work on 8-bit gray images (struct htr_image) with ink dark
+ * (0) on light paper (255).  Binary results use exactly 0 and 255.  Where
+ * a function needs to know which pixels are ink (skew, slant, components,
+ * thinning) it thresholds a gray image with Otsu's method; a binary image
+ * passes through that unchanged.
+ *
+ * In-place functions may change im->w, im->h and im->pix (the old buffer
+ * is freed); tags are always kept.  Functions with an 'out' argument
+ * allocate out (tags copied from in) and leave in alone; out must not be
+ * in.  Functions that allocate return 0 or -1 (htr_fail: out of memory,
+ * image too large); the image is unchanged on error.
+ *
+ * Angles are in degrees.  A skew angle is the counter-clockwise rotation
+ * of the text lines as seen on screen (lines rising to the right are
+ * positive); a slant angle is the lean of the vertical strokes, positive
+ * when their tops lean right (like italics).
+ *
+ * htr_prep_run() applies a whole chain described by struct htr_prep_opts;
+ * htr-prep, htr-segment and htr-train use it so that every stage sees the
+ * same preprocessing.
+ */
+#ifndef HTR_PREP_H
+#define HTR_PREP_H
+
+#include "image.h"
+
+/* ---- gray levels ---- */
+
+/* Otsu's threshold: the t that maximises the between-class variance of
+ * the histogram; pixels <= t are ink.  A uniform image gives its value. */
+int  htr_prep_otsu(const struct htr_image *im);
+/* 1 if the image looks light-on-dark: the dark Otsu class holds more than
+ * half the pixels and is clearly darker than the light one; else 0. */
+int  htr_prep_is_inverted(const struct htr_image *im);
+void htr_prep_invert(struct htr_image *im);
+/* Percentile stretch: the lo-th percentile (e.g. 1) becomes 0, the hi-th
+ * (e.g. 99) becomes 255, linearly in between, clamped.  Does nothing when
+ * the two percentiles are less than 8 gray levels apart (a blank page is
+ * not turned into amplified noise).  Returns 1 if stretched, 0 if not. */
+int  htr_prep_normalize(struct htr_image *im, double lo, double hi);
+/* Divides out uneven lighting (photos, shadows, yellowed paper): the
+ * background is estimated as the local maximum over about window x window
+ * pixels, smoothed, and every pixel becomes 255 * v / background.  Ink
+ * regions wider than about window/2 would be lightened, so window must
+ * exceed the stroke width several times; window <= 0 picks
+ * max(32, longest side / 40).  O(n). */
+int  htr_prep_flatten(struct htr_image *im, int window);
+
+/* ---- binarisation (result 0/255) ---- */
+
+/* Global Otsu threshold; returns the threshold used. */
+int  htr_prep_binarize_otsu(struct htr_image *im);
+/* Sauvola's local threshold T = m (1 + k (s / 128 - 1)) with m, s the mean
+ * and standard deviation over a window x window neighbourhood (clipped at
+ * the edges), computed with running window sums (a separable integral
+ * image): O(n) time, O(w) extra memory.  Typical: window 25, k 0.2..0.5.
+ * window is made odd (at least 3). */
+int  htr_prep_binarize_sauvola(struct htr_image *im, int window, double k);
+
+/* ---- geometry ---- */
+
+/* Rotates counter-clockwise by deg around the centre, bilinear; the output
+ * grows to hold the whole rotated image, new area filled with bg. */
+int  htr_prep_rotate(struct htr_image *out, const struct htr_image *in,
+	double deg, int bg);
+/* Shears horizontally so vertical strokes lean right by deg: the row at
+ * the vertical centre stays, rows above move right.  Bilinear; the output
+ * grows by h * |tan deg|, new area filled with bg. */
+int  htr_prep_shear(struct htr_image *out, const struct htr_image *in,
+	double deg, int bg);
+/* Skew of the text lines within +-maxdeg, by projection profiles: the angle
+ * at which the ink projected onto the rotated vertical axis has the
+ * sharpest profile (sum of squared differences of adjacent bins), coarse
+ * steps of 0.5 degrees refined to 0.05.  0 when there is no ink.
+ * Returns 0 or -1. */
+int  htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg);
+/* Slant of the strokes within +-maxdeg (Vinciarelli and Luettin): the
+ * shear at which the most ink stands in unbroken vertical runs (sum over
+ * columns whose ink is one run of run length squared), 1 degree steps
+ * refined to 0.1.  Meant for lines and words.  Returns 0 or -1. */
+int  htr_prep_slant(const struct htr_image *im, double maxdeg, double *deg);
+/* Measure, then undo: rotate by -skew (shear by -slant) in place when the
+ * angle is at least 0.1 degrees; *deg (may be NULL) gets the angle. */
+int  htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg);
+int  htr_prep_deslant(struct htr_image *im, double maxdeg, double *deg);
+
+/* ---- cleaning (connected components of the ink, 8-connected) ---- */
+
+/* Whitens ink components that touch the image edge and span at least half
+ * its width or height: scanner borders, the dark surround of a
+ * photographed page, binding shadows.  *removed (may be NULL) gets the
+ * number of components removed. */
+int  htr_prep_remove_border(struct htr_image *im, int *removed);
+/* Whitens ink components of at most maxarea pixels. */
+int  htr_prep_despeckle(struct htr_image *im, int maxarea, int *removed);
+/* Zhang-Suen thinning of the (Otsu-)binarised image to 1-pixel-wide
+ * 8-connected strokes; result 0/255. */
+int  htr_prep_thin(struct htr_image *im);
+
+/* ---- scaling ---- */
+
+/* Resamples to w x h: area averaging along an axis that shrinks, bilinear
+ * along one that grows. */
+int  htr_prep_resize(struct htr_image *out, const struct htr_image *in,
+	int w, int h);
+/* In place: to height h keeping the aspect ratio; by factor f. */
+int  htr_prep_scale_height(struct htr_image *im, int h);
+int  htr_prep_scale(struct htr_image *im, double f);
+
+/* ---- the chain ---- */
+
+enum htr_prep_invert   { HTR_PREP_INVERT_AUTO, HTR_PREP_INVERT_YES,
+			 HTR_PREP_INVERT_NO };
+enum htr_prep_binarize { HTR_PREP_BIN_NONE, HTR_PREP_BIN_OTSU,
+			 HTR_PREP_BIN_SAUVOLA };
+
+/* Steps run in this order; each is skipped when off (0). */
+struct htr_prep_opts {
+	int invert;          /* enum htr_prep_invert */
+	int flatten;         /* background flattening */
+	int flatten_window;  /* <= 0: automatic */
+	int normalize;       /* percentile stretch */
+	double lo, hi;       /* its percentiles */
+	int border;          /* border removal */
+	int despeckle;       /* max speckle area in pixels, 0 = off */
+	int deskew;
+	double maxskew;      /* search range, degrees */
+	int deslant;
+	double maxslant;
+	int height;          /* rescale to this height, 0 = off */
+	double scale;        /* or by this factor, 0 = off */
+	int binarize;        /* enum htr_prep_binarize */
+	int window;          /* Sauvola */
+	double k;
+	int thin;            /* implies Otsu binarisation if binarize is none */
+};
+
+/* What the chain found and did. */
+struct htr_prep_info {
+	int inverted;        /* 1 if the image was inverted */
+	double skew;         /* measured skew (0 if deskew off) */
+	double slant;        /* measured slant (0 if deslant off) */
+	int threshold;       /* Otsu threshold if used, else -1 */
+	int border;          /* border components removed */
+	int speckles;        /* speckles removed */
+};
+
+/* The defaults of htr-prep: auto-invert, flattening, normalisation
+ * (1st/99th percentiles), deskew within 15 degrees; no binarisation, no
+ * deslant, no border or speckle removal, no thinning, no rescaling;
+ * Sauvola window 25, k 0.2, maxslant 45. */
+void htr_prep_defaults(struct htr_prep_opts *o);
+/* Runs the chain on im in place.  info may be NULL.  Returns 0 or -1. */
+int  htr_prep_run(struct htr_image *im, const struct htr_prep_opts *o,
+	struct htr_prep_info *info);
+
+#endif

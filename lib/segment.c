@@ -1,0 +1,1549 @@
+/* segment.c — page to lines, words and characters.  See segment.h for the
+ * method; the numbers below are in units of the page's typical component
+ * height 'ch', so the same settings work at any resolution. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htr.h"
+#include "segment.h"
+
+/* Tunables: sizes relative to ch (the typical component height) or to P
+ * (the line pitch). */
+#define SAUVOLA_K     P_("SAUVOLA_K", 0.15)
+#define SAUVOLA_R     128.0
+
+
+#define FRAME_H       P_("FRAME_H", 3.5)    /* any component taller (P): dropped */
+#define SPECK_AREA    0.01   /* area below SPECK_AREA ch^2: a speck */
+#define GRID          12     /* grid cells per P */
+#define BLUR_X        P_("BLUR_X", 1.0)    /* sigma of the line-finding blur along x (P) */
+#define BLUR_Y        P_("BLUR_Y", 0.15)   /* ... and along y (P) */
+#define RIDGE_FRAC    P_("RIDGE_FRAC", 0.12)   /* ridge threshold, fraction of the 99th pct */
+#define RIDGE_SEP     P_("RIDGE_SEP", 0.5)    /* two ridges in a column at least this apart */
+#define TRACK_DY      P_("TRACK_DY", 0.15)   /* a ridge moves at most this per column (P) */
+#define TRACK_GAP     P_("TRACK_GAP", 1.5)    /* a track survives a gap this long (P) */
+#define MERGE_GAP     P_("MERGE_GAP", 3.0)    /* collinear tracks this far apart merge (P) */
+#define MERGE_DY      P_("MERGE_DY", 0.3)    /* ... when this close in y (P) */
+#define LINE_MIN_W    P_("LINE_MIN_W", 1.0)    /* shorter tracks are not lines (P) */
+#define DX_WEIGHT     P_("DX_WEIGHT", 1.0)
+#define REACH         P_("REACH", 0.25)
+#define ASSIGN_DIST   P_("ASSIGN_DIST", 0.8)    /* farther components are dropped (P) */
+
+static double P_(const char *n, double d) { const char *v = getenv(n); return v ? atof(v) : d; } /* DEBUG */
+
+struct comp {
+	int x0, y0, x1, y1;     /* inclusive bounding box */
+	long area, sx, sy;      /* pixel count, sums of x and y */
+	int drop;               /* 1 = noise, not text */
+	int line;               /* assigned line, -1 none, -2 split */
+};
+
+struct track {
+	int gx0, gx1;           /* first and last grid column */
+	float *y;               /* [gx1 - gx0 + 1] ridge row, grid units */
+	int last;               /* last column with a ridge point */
+	double strength;
+	int dead;
+};
+
+struct ctx {
+	const struct htr_image *pg;
+	int w, h;
+	unsigned char *ink;     /* [h][w] 1 = ink */
+	int *lab;               /* [h][w] component index + 1, 0 = paper */
+	struct comp *c;
+	int nc;
+	double ch;              /* typical component height */
+	double pitch;           /* line pitch */
+	/* line finding grid */
+	int ds, gw, gh;
+	float *grid;            /* [gh][gw] */
+	struct track *t;
+	int nt, capt;
+	/* lines in page coordinates */
+	int nl;
+	float *ly;              /* [nl][w] ridge y at every page column */
+	int *lx0, *lx1;         /* [nl] extent of the ridge */
+};
+
+/* ---- binarisation ---------------------------------------------------- */
+
+static int
+otsu(const unsigned char *p, size_t n)
+{
+	double hist[256] = {0}, sum = 0, sumb = 0, wb = 0, best = -1;
+	int t = 128;
+
+	for (size_t i = 0; i < n; i++)
+		hist[p[i]]++;
+	for (int i = 0; i < 256; i++)
+		sum += i * hist[i];
+	for (int i = 0; i < 256; i++) {
+		double wf, mb, mf, v;
+
+		wb += hist[i];
+		if (wb == 0)
+			continue;
+		wf = (double)n - wb;
+		if (wf == 0)
+			break;
+		sumb += i * hist[i];
+		mb = sumb / wb;
+		mf = (sum - sumb) / wf;
+		v = wb * wf * (mb - mf) * (mb - mf);
+		if (v > best) {
+			best = v;
+			t = i;
+		}
+	}
+	return t;
+}
+
+/* Sauvola with integral images; where the local mean is darker than the
+ * global Otsu threshold the pixel is taken as ink (solid dark border). */
+static int
+binarise(struct ctx *x)
+{
+	int w = x->w, h = x->h, r;
+	const unsigned char *p = x->pg->pix;
+	double *s1, *s2;
+	int tg = otsu(p, (size_t)w * h);
+
+	r = (w < h ? w : h) / 40;
+	if (r < 7)
+		r = 7;
+	if (!(s1 = htr_alloc((size_t)(w + 1) * (h + 1), sizeof *s1)))
+		return -1;
+	if (!(s2 = htr_alloc((size_t)(w + 1) * (h + 1), sizeof *s2))) {
+		free(s1);
+		return -1;
+	}
+	for (int i = 0; i <= w; i++)
+		s1[i] = s2[i] = 0;
+	for (int y = 0; y < h; y++) {
+		double a = 0, b = 0;
+		double *r1 = s1 + (size_t)(y + 1) * (w + 1);
+		double *r2 = s2 + (size_t)(y + 1) * (w + 1);
+		r1[0] = r2[0] = 0;
+		for (int i = 0; i < w; i++) {
+			double v = p[(size_t)y * w + i];
+			a += v;
+			b += v * v;
+			r1[i + 1] = r1[i + 1 - (w + 1)] + a;
+			r2[i + 1] = r2[i + 1 - (w + 1)] + b;
+		}
+	}
+	for (int y = 0; y < h; y++) {
+		int ya = y - r < 0 ? 0 : y - r, yb = y + r + 1 > h ? h : y + r + 1;
+		for (int i = 0; i < w; i++) {
+			int xa = i - r < 0 ? 0 : i - r;
+			int xb = i + r + 1 > w ? w : i + r + 1;
+			double n = (double)(yb - ya) * (xb - xa);
+			size_t A = (size_t)ya * (w + 1) + xa, B = (size_t)ya *
+			    (w + 1) + xb, C = (size_t)yb * (w + 1) + xa,
+			    D = (size_t)yb * (w + 1) + xb;
+			double m = (s1[D] - s1[B] - s1[C] + s1[A]) / n;
+			double v = (s2[D] - s2[B] - s2[C] + s2[A]) / n - m * m;
+			double sd = v > 0 ? sqrt(v) : 0;
+			double t = m * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1));
+			int pv = p[(size_t)y * w + i];
+
+			x->ink[(size_t)y * w + i] = m < tg || pv < t;
+		}
+	}
+	free(s1);
+	free(s2);
+	return 0;
+}
+
+/* Erases ruled lines and margin rules: straight ink runs longer than
+ * 1/8 of the page side, at most 1/200 of the page width thick. */
+static int
+erase_rules(struct ctx *x)
+{
+	int w = x->w, h = x->h, lh = w / 8, lv = h / 10, th = w / 200 + 2;
+	unsigned char *kill = htr_zalloc((size_t)w * h, 1);
+	unsigned char *ink = x->ink;
+
+	if (!kill)
+		return -1;
+	for (int y = 0; y < h; y++)
+		for (int i = 0; i < w;) {
+			int a = i;
+			if (!ink[(size_t)y * w + i]) {
+				i++;
+				continue;
+			}
+			while (i < w && ink[(size_t)y * w + i])
+				i++;
+			if (i - a < lh)
+				continue;
+			for (int k = a; k < i; k++) {
+				int u = y, d = y;
+				while (u > 0 && ink[(size_t)(u - 1) * w + k] &&
+				    y - u <= th)
+					u--;
+				while (d + 1 < h && ink[(size_t)(d + 1) * w + k] &&
+				    d - y <= th)
+					d++;
+				if (d - u + 1 <= th)
+					kill[(size_t)y * w + k] = 1;
+			}
+		}
+	for (int i = 0; i < w; i++)
+		for (int y = 0; y < h;) {
+			int a = y;
+			if (!ink[(size_t)y * w + i]) {
+				y++;
+				continue;
+			}
+			while (y < h && ink[(size_t)y * w + i])
+				y++;
+			if (y - a < lv)
+				continue;
+			for (int k = a; k < y; k++) {
+				int l = i, r = i;
+				while (l > 0 && ink[(size_t)k * w + l - 1] &&
+				    i - l <= th)
+					l--;
+				while (r + 1 < w && ink[(size_t)k * w + r + 1] &&
+				    r - i <= th)
+					r++;
+				if (r - l + 1 <= th)
+					kill[(size_t)k * w + i] = 1;
+			}
+		}
+	for (size_t k = 0; k < (size_t)w * h; k++)
+		if (kill[k])
+			ink[k] = 0;
+	free(kill);
+	return 0;
+}
+
+/* ---- connected components (8-connected, union-find) ------------------ */
+
+static int
+uf_find(int *par, int a)
+{
+	while (par[a] != a) {
+		par[a] = par[par[a]];
+		a = par[a];
+	}
+	return a;
+}
+
+static void
+uf_union(int *par, int a, int b)
+{
+	a = uf_find(par, a);
+	b = uf_find(par, b);
+	if (a < b)
+		par[b] = a;
+	else if (b < a)
+		par[a] = b;
+}
+
+static int
+components(struct ctx *x)
+{
+	int w = x->w, h = x->h, n = 0, *par, cap = 1024, *map;
+
+	if (!(par = htr_alloc(cap, sizeof *par)))
+		return -1;
+	for (int y = 0; y < h; y++)
+		for (int i = 0; i < w; i++) {
+			size_t k = (size_t)y * w + i;
+			int nb[4], nn = 0;
+
+			x->lab[k] = 0;
+			if (!x->ink[k])
+				continue;
+			if (i > 0 && x->lab[k - 1])
+				nb[nn++] = x->lab[k - 1];
+			if (y > 0) {
+				size_t u = k - w;
+				if (i > 0 && x->lab[u - 1])
+					nb[nn++] = x->lab[u - 1];
+				if (x->lab[u])
+					nb[nn++] = x->lab[u];
+				if (i + 1 < w && x->lab[u + 1])
+					nb[nn++] = x->lab[u + 1];
+			}
+			if (!nn) {
+				if (n + 1 >= cap) {
+					int *np = htr_realloc(par, cap * 2,
+					    sizeof *par);
+					if (!np) {
+						free(par);
+						return -1;
+					}
+					par = np;
+					cap *= 2;
+				}
+				n++;
+				par[n] = n;
+				x->lab[k] = n;
+				continue;
+			}
+			x->lab[k] = nb[0];
+			for (int j = 1; j < nn; j++)
+				uf_union(par, nb[0], nb[j]);
+		}
+	/* compact the labels */
+	if (!(map = htr_zalloc(n + 1, sizeof *map))) {
+		free(par);
+		return -1;
+	}
+	x->nc = 0;
+	for (int i = 1; i <= n; i++)
+		if (uf_find(par, i) == i)
+			map[i] = ++x->nc;
+	if (!(x->c = htr_zalloc(x->nc ? x->nc : 1, sizeof *x->c))) {
+		free(par);
+		free(map);
+		return -1;
+	}
+	for (int i = 0; i < x->nc; i++) {
+		x->c[i].x0 = w;
+		x->c[i].y0 = h;
+		x->c[i].x1 = x->c[i].y1 = -1;
+		x->c[i].line = -1;
+	}
+	for (int y = 0; y < h; y++)
+		for (int i = 0; i < w; i++) {
+			size_t k = (size_t)y * w + i;
+			struct comp *c;
+
+			if (!x->lab[k])
+				continue;
+			x->lab[k] = map[uf_find(par, x->lab[k])];
+			c = &x->c[x->lab[k] - 1];
+			if (i < c->x0) c->x0 = i;
+			if (i > c->x1) c->x1 = i;
+			if (y < c->y0) c->y0 = y;
+			if (y > c->y1) c->y1 = y;
+			c->area++;
+			c->sx += i;
+			c->sy += y;
+		}
+	free(par);
+	free(map);
+	return 0;
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int u = *(const int *)a, v = *(const int *)b;
+	return (u > v) - (u < v);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double u = *(const double *)a, v = *(const double *)b;
+	return (u > v) - (u < v);
+}
+
+/* The scale: the area-weighted median height of the components that are
+ * neither specks nor border nor page-sized, i.e. the height of the
+ * component that holds the median ink pixel.  0 when there is none. */
+static int
+estimate_height(struct ctx *x, double *ch)
+{
+	struct hw { double h, a; } *v;
+	int n = 0;
+	double tot = 0, acc = 0;
+
+	if (!(v = htr_alloc(x->nc ? x->nc : 1, sizeof *v)))
+		return -1;
+	for (int i = 0; i < x->nc; i++) {
+		struct comp *c = &x->c[i];
+		int bh = c->y1 - c->y0 + 1, bw = c->x1 - c->x0 + 1;
+		if (c->x0 == 0 || c->y0 == 0 || c->x1 == x->w - 1 ||
+		    c->y1 == x->h - 1)
+			continue;
+		if (bh < 4 || c->area < 12 || bh > x->h / 4 || bw > x->w / 3)
+			continue;
+		v[n].h = bh;
+		v[n].a = c->area;
+		tot += c->area;
+		n++;
+	}
+	*ch = 0;
+	if (n >= 1) {
+		qsort(v, n, sizeof *v, cmp_double);  /* h is the first field */
+		for (int i = 0; i < n; i++) {
+			acc += v[i].a;
+			if (acc >= tot / 2) {
+				*ch = v[i].h;
+				break;
+			}
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* The line pitch: the strongest period of the row profiles of vertical
+ * strips (summed autocorrelations), between 0.7 and 4 times ch.  Falls
+ * back to 1.3 ch when the page shows no period. */
+static int
+estimate_pitch(struct ctx *x)
+{
+	int ns = 6, lo = (int)(0.7 * x->ch), hi = (int)(4 * x->ch), best = -1;
+	double *prof, *ac, bv = 0;
+
+	if (lo < 2)
+		lo = 2;
+	if (hi > x->h / 2)
+		hi = x->h / 2;
+	x->pitch = 1.3 * x->ch;
+	if (hi <= lo + 2)
+		return 0;
+	if (!(prof = htr_zalloc((size_t)ns * x->h, sizeof *prof)))
+		return -1;
+	if (!(ac = htr_zalloc(hi + 2, sizeof *ac))) {
+		free(prof);
+		return -1;
+	}
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < x->w; i++) {
+			int l = x->lab[(size_t)y * x->w + i];
+			if (l && !x->c[l - 1].drop)
+				prof[(size_t)(i * ns / x->w) * x->h + y]++;
+		}
+	for (int k = 0; k < ns; k++) {
+		double *p = prof + (size_t)k * x->h, m = 0;
+		for (int y = 0; y < x->h; y++)
+			m += p[y];
+		m /= x->h;
+		for (int y = 0; y < x->h; y++)
+			p[y] -= m;
+		for (int lag = lo - 1; lag <= hi + 1; lag++) {
+			double sum = 0;
+			for (int y = 0; y + lag < x->h; y++)
+				sum += p[y] * p[y + lag];
+			ac[lag - (lo - 1)] += sum / (x->h - lag);
+		}
+	}
+	for (int lag = lo; lag <= hi; lag++) {
+		double a = ac[lag - lo], b = ac[lag - lo + 1], c = ac[lag - lo + 2];
+		if (b > a && b >= c && b > bv) {
+			bv = b;
+			best = lag;
+		}
+	}
+	/* the strongest peak may be a multiple of the pitch */
+	for (int div = 3; best > 0 && div >= 2; div--) {
+		int t = best / div;
+		for (int lag = t - 2; lag <= t + 2; lag++) {
+			if (lag < lo || lag > hi)
+				continue;
+			double a = ac[lag - lo], b = ac[lag - lo + 1],
+			    c = ac[lag - lo + 2];
+			if (b > a && b >= c && b > 0.5 * bv) {
+				best = lag;
+				div = 0;
+				break;
+			}
+		}
+	}
+	if (best > 0)
+		x->pitch = best;
+	free(prof);
+	free(ac);
+	return 0;
+}
+
+/* Thin horizontal pieces (bh <= 0.15 P, at least twice as wide as high)
+ * whose rows are covered across a sixth of the page by such pieces are a
+ * broken ruled line: dropped. */
+static int
+drop_dashes(struct ctx *x)
+{
+	int *cover = htr_zalloc(x->h, sizeof *cover);
+
+	if (!cover)
+		return -1;
+	for (int i = 0; i < x->nc; i++) {
+		struct comp *c = &x->c[i];
+		int bh = c->y1 - c->y0 + 1, bw = c->x1 - c->x0 + 1;
+		if (c->drop == 1 || bh > 0.15 * x->pitch || bw < 2 * bh)
+			continue;
+		for (int y = c->y0; y <= c->y1; y++)
+			cover[y] += bw;
+	}
+	for (int i = 0; i < x->nc; i++) {
+		struct comp *c = &x->c[i];
+		int bh = c->y1 - c->y0 + 1, bw = c->x1 - c->x0 + 1, m = 0;
+		if (c->drop == 1 || bh > 0.15 * x->pitch || bw < 2 * bh)
+			continue;
+		for (int y = c->y0; y <= c->y1; y++)
+			if (cover[y] > m)
+				m = cover[y];
+		if (m > x->w / 6)
+			c->drop = 1;
+	}
+	free(cover);
+	return 0;
+}
+
+static int
+filter_components(struct ctx *x)
+{
+	double ch = x->ch;
+
+	for (int i = 0; i < x->nc; i++) {
+		struct comp *c = &x->c[i];
+		int bh = c->y1 - c->y0 + 1, bw = c->x1 - c->x0 + 1;
+		int border = c->x0 == 0 || c->y0 == 0 || c->x1 == x->w - 1 ||
+		    c->y1 == x->h - 1;
+
+		c->drop = 0;
+		if (border)
+			c->drop = 1;
+		else if (bh > FRAME_H * x->pitch)
+			c->drop = 1;
+		else if (bw > 6 * ch && c->area < 0.02 * bw * bh &&
+		    bh > 2 * ch)
+			c->drop = 1;  /* thin frame-like outline */
+		else if (c->area < SPECK_AREA * ch * ch || c->area < 3)
+			c->drop = 2;  /* speck: kept only near a line */
+	}
+	return drop_dashes(x);
+}
+
+/* ---- line finding ---------------------------------------------------- */
+
+/* Three box blurs of width b approximate a Gaussian of sigma. */
+static int
+box_width(double sigma)
+{
+	int b = (int)lround(sqrt(4 * sigma * sigma + 1));
+	return b < 1 ? 1 : (b | 1);
+}
+
+static void
+blur_1d(float *v, float *tmp, int n, int stride, int b)
+{
+	int r = b / 2;
+
+	for (int pass = 0; pass < 3; pass++) {
+		double s = 0;
+		for (int i = 0; i < n; i++)
+			tmp[i] = v[(size_t)i * stride];
+		for (int i = 0; i <= r && i < n; i++)
+			s += tmp[i];
+		for (int i = 0; i < n; i++) {
+			v[(size_t)i * stride] = (float)(s / b);
+			if (i + r + 1 < n)
+				s += tmp[i + r + 1];
+			if (i - r >= 0)
+				s -= tmp[i - r];
+		}
+	}
+}
+
+static int
+build_grid(struct ctx *x)
+{
+	int ds = (int)lround(x->pitch / GRID);
+	float *tmp;
+
+	x->ds = ds = ds < 1 ? 1 : ds;
+	x->gw = (x->w + ds - 1) / ds;
+	x->gh = (x->h + ds - 1) / ds;
+	if (!(x->grid = htr_zalloc((size_t)x->gw * x->gh, sizeof *x->grid)))
+		return -1;
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < x->w; i++) {
+			int l = x->lab[(size_t)y * x->w + i];
+			if (l && !x->c[l - 1].drop)
+				x->grid[(size_t)(y / ds) * x->gw + i / ds] += 1;
+		}
+	if (!(tmp = htr_alloc(x->gw > x->gh ? x->gw : x->gh, sizeof *tmp)))
+		return -1;
+	int bx = box_width(BLUR_X * x->pitch / ds), by = box_width(BLUR_Y *
+	    x->pitch / ds);
+	for (int y = 0; y < x->gh; y++)
+		blur_1d(x->grid + (size_t)y * x->gw, tmp, x->gw, 1, bx);
+	for (int i = 0; i < x->gw; i++)
+		blur_1d(x->grid + i, tmp, x->gh, x->gw, by);
+	free(tmp);
+	return 0;
+}
+
+static struct track *
+new_track(struct ctx *x, int gx, float y, float v)
+{
+	struct track *t;
+
+	if (x->nt == x->capt) {
+		int cap = x->capt ? 2 * x->capt : 64;
+		struct track *nt = htr_realloc(x->t, cap, sizeof *nt);
+		if (!nt)
+			return NULL;
+		x->t = nt;
+		x->capt = cap;
+	}
+	t = &x->t[x->nt];
+	if (!(t->y = htr_alloc(x->gw, sizeof *t->y)))
+		return NULL;
+	x->nt++;
+	t->gx0 = t->gx1 = t->last = gx;
+	t->y[0] = y;
+	t->strength = v;
+	t->dead = 0;
+	return t;
+}
+
+/* Extends t to column gx at row y, interpolating over skipped columns. */
+static void
+extend_track(struct track *t, int gx, float y, float v)
+{
+	float y0 = t->y[t->last - t->gx0];
+
+	for (int c = t->last + 1; c <= gx; c++)
+		t->y[c - t->gx0] = y0 + (y - y0) * (c - t->last) /
+		    (float)(gx - t->last);
+	t->last = t->gx1 = gx;
+	t->strength += v;
+}
+
+struct peak {
+	float y, v;
+	int used;
+};
+
+static int
+cmp_peak_v(const void *a, const void *b)
+{
+	float u = ((const struct peak *)a)->v, v = ((const struct peak *)b)->v;
+	return (u < v) - (u > v);
+}
+
+static int
+trace_ridges(struct ctx *x)
+{
+	int gw = x->gw, gh = x->gh, np;
+	double ref, thr, sep = RIDGE_SEP * x->pitch / x->ds;
+	double maxdy = TRACK_DY * x->pitch / x->ds + 0.5, maxgap = TRACK_GAP *
+	    x->pitch / x->ds + 1;
+	struct peak *pk;
+	double *vals;
+	size_t n = (size_t)gw * gh, nv = 0;
+
+	if (!(vals = htr_alloc(n, sizeof *vals)))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (x->grid[i] > 0)
+			vals[nv++] = x->grid[i];
+	if (!nv) {
+		free(vals);
+		return 0;
+	}
+	qsort(vals, nv, sizeof *vals, cmp_double);
+	ref = vals[(size_t)(0.99 * (nv - 1))];
+	free(vals);
+	thr = RIDGE_FRAC * ref;
+	if (!(pk = htr_alloc(gh, sizeof *pk)))
+		return -1;
+	for (int gx = 0; gx < gw; gx++) {
+		np = 0;
+		for (int gy = 1; gy + 1 < gh; gy++) {
+			float a = x->grid[(size_t)(gy - 1) * gw + gx];
+			float b = x->grid[(size_t)gy * gw + gx];
+			float c = x->grid[(size_t)(gy + 1) * gw + gx];
+			if (b > thr && b > a && b >= c) {
+				float d = a - 2 * b + c, off = 0;
+				if (d < 0)
+					off = 0.5f * (a - c) / d;
+				pk[np].y = gy + off;
+				pk[np].v = b;
+				pk[np].used = 0;
+				np++;
+			}
+		}
+		/* non-maximum suppression: strongest first */
+		qsort(pk, np, sizeof *pk, cmp_peak_v);
+		for (int i = 0; i < np; i++) {
+			if (pk[i].used < 0)
+				continue;
+			for (int j = i + 1; j < np; j++)
+				if (fabsf(pk[j].y - pk[i].y) < sep)
+					pk[j].used = -1;
+		}
+		/* match peaks to live tracks, closest pairs first */
+		for (;;) {
+			int bi = -1, bt = -1;
+			double bd = maxdy;
+			for (int i = 0; i < np; i++) {
+				if (pk[i].used)
+					continue;
+				for (int k = 0; k < x->nt; k++) {
+					struct track *t = &x->t[k];
+					double d;
+					if (t->dead || t->last == gx)
+						continue;
+					d = fabs(t->y[t->last - t->gx0] - pk[i].y);
+					if (d <= bd) {
+						bd = d;
+						bi = i;
+						bt = k;
+					}
+				}
+			}
+			if (bi < 0)
+				break;
+			extend_track(&x->t[bt], gx, pk[bi].y, pk[bi].v);
+			pk[bi].used = 1;
+		}
+		for (int i = 0; i < np; i++)
+			if (!pk[i].used && !new_track(x, gx, pk[i].y, pk[i].v)) {
+				free(pk);
+				return -1;
+			}
+		for (int k = 0; k < x->nt; k++)
+			if (!x->t[k].dead && gx - x->t[k].last > maxgap)
+				x->t[k].dead = 1;
+	}
+	free(pk);
+	return 0;
+}
+
+/* Joins tracks that continue each other across a gap (between words). */
+static void
+merge_tracks(struct ctx *x)
+{
+	double gap = MERGE_GAP * x->pitch / x->ds;
+	double dy = MERGE_DY * x->pitch / x->ds;
+	int changed = 1;
+
+	while (changed) {
+		changed = 0;
+		for (int a = 0; a < x->nt; a++) {
+			struct track *A = &x->t[a];
+			int best = -1;
+			double bd = 1e30;
+			if (A->dead == 2)
+				continue;
+			for (int b = 0; b < x->nt; b++) {
+				struct track *B = &x->t[b];
+				double g, d;
+				if (b == a || B->dead == 2 || B->gx0 <= A->gx1)
+					continue;
+				g = B->gx0 - A->gx1;
+				d = fabs(B->y[0] - A->y[A->gx1 - A->gx0]);
+				if (g <= gap && d <= dy + 0.05 * g &&
+				    g + 3 * d < bd) {
+					bd = g + 3 * d;
+					best = b;
+				}
+			}
+			if (best >= 0) {
+				struct track *B = &x->t[best];
+				/* only if no other track starts between them
+				 * closer to A: good enough for text lines */
+				for (int c = B->gx0; c <= B->gx1; c++) {
+					A->y[c - A->gx0] = B->y[c - B->gx0];
+				}
+				float ya = A->y[A->gx1 - A->gx0];
+				for (int c = A->gx1 + 1; c < B->gx0; c++)
+					A->y[c - A->gx0] = ya + (B->y[0] - ya) *
+					    (c - A->gx1) / (float)(B->gx0 -
+					    A->gx1);
+				A->gx1 = A->last = B->gx1;
+				A->strength += B->strength;
+				B->dead = 2;
+				changed = 1;
+			}
+		}
+	}
+}
+
+/* Drops short tracks and the weaker of two that run along each other. */
+static void
+prune_tracks(struct ctx *x)
+{
+	double minw = LINE_MIN_W * x->pitch / x->ds;
+	double near = 0.3 * x->pitch / x->ds;
+
+	for (int a = 0; a < x->nt; a++)
+		if (x->t[a].dead != 2 && x->t[a].gx1 - x->t[a].gx0 < minw)
+			x->t[a].dead = 2;
+	for (int a = 0; a < x->nt; a++) {
+		struct track *A = &x->t[a];
+		if (A->dead == 2)
+			continue;
+		for (int b = 0; b < x->nt; b++) {
+			struct track *B = &x->t[b];
+			int lo, hi, n = 0;
+			double d = 0;
+			if (b == a || B->dead == 2)
+				continue;
+			lo = A->gx0 > B->gx0 ? A->gx0 : B->gx0;
+			hi = A->gx1 < B->gx1 ? A->gx1 : B->gx1;
+			if (hi < lo)
+				continue;
+			for (int c = lo; c <= hi; c++, n++)
+				d += fabs(A->y[c - A->gx0] - B->y[c - B->gx0]);
+			if (d / n < near && (hi - lo + 1) > 0.5 * (B->gx1 -
+			    B->gx0 + 1) && B->strength <= A->strength)
+				B->dead = 2;
+		}
+	}
+}
+
+/* Turns the surviving tracks into lines with a ridge y per page column
+ * (constant beyond the ends). */
+static int
+make_lines(struct ctx *x)
+{
+	int n = 0, ds = x->ds;
+
+	for (int k = 0; k < x->nt; k++)
+		if (x->t[k].dead != 2)
+			n++;
+	x->nl = n;
+	if (!n)
+		return 0;
+	if (!(x->ly = htr_alloc((size_t)n * x->w, sizeof *x->ly)) ||
+	    !(x->lx0 = htr_alloc(n, sizeof *x->lx0)) ||
+	    !(x->lx1 = htr_alloc(n, sizeof *x->lx1)))
+		return -1;
+	n = 0;
+	for (int k = 0; k < x->nt; k++) {
+		struct track *t = &x->t[k];
+		float *ly = x->ly + (size_t)n * x->w;
+		if (t->dead == 2)
+			continue;
+		x->lx0[n] = t->gx0 * ds;
+		x->lx1[n] = (t->gx1 + 1) * ds - 1;
+		for (int i = 0; i < x->w; i++) {
+			double g = (i + 0.5) / ds - 0.5, yy;
+			int c0;
+			if (g <= t->gx0)
+				yy = t->y[0];
+			else if (g >= t->gx1)
+				yy = t->y[t->gx1 - t->gx0];
+			else {
+				c0 = (int)g;
+				double f = g - c0;
+				yy = t->y[c0 - t->gx0] * (1 - f) +
+				    t->y[c0 + 1 - t->gx0] * f;
+			}
+			ly[i] = (float)((yy + 0.5) * ds - 0.5);
+		}
+		n++;
+	}
+	return 0;
+}
+
+/* ---- assignment ------------------------------------------------------ */
+
+/* Distance of point (px, py) to line l: vertical, plus the horizontal
+ * distance beyond the ridge's ends (weighted). */
+static double
+line_dist(const struct ctx *x, int l, double px, double py)
+{
+	int xi = (int)px;
+	double dx = 0;
+
+	if (xi < 0) xi = 0;
+	if (xi >= x->w) xi = x->w - 1;
+	if (px < x->lx0[l])
+		dx = x->lx0[l] - px;
+	else if (px > x->lx1[l])
+		dx = px - x->lx1[l];
+	return fabs(py - x->ly[(size_t)l * x->w + xi]) + DX_WEIGHT * dx;
+}
+
+static void
+paint(struct ctx *x, int *owner, int i, int line)
+{
+	const struct comp *c = &x->c[i];
+
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int xx = c->x0; xx <= c->x1; xx++) {
+			size_t k = (size_t)y * x->w + xx;
+			if (x->lab[k] == i + 1)
+				owner[k] = line + 1;
+		}
+}
+
+/* Gives every component a line: first the text-sized ones (a component
+ * crossing two ridges is split pixel by pixel), then the specks, which
+ * only join a line near its ridge and within its ink's x range (so the
+ * dots of a ruled line do not stretch the line). */
+static int
+assign(struct ctx *x, int *owner)
+{
+	double maxd = ASSIGN_DIST * x->pitch, reach = REACH * x->pitch;
+	int w = x->w, *lx0, *lx1;
+
+	for (size_t k = 0; k < (size_t)w * x->h; k++)
+		owner[k] = x->lab[k] ? -1 : 0;
+	if (!x->nl)
+		return 0;
+	if (!(lx0 = htr_alloc(x->nl, sizeof *lx0)) ||
+	    !(lx1 = htr_alloc(x->nl, sizeof *lx1))) {
+		free(lx0);
+		return -1;
+	}
+	for (int l = 0; l < x->nl; l++) {
+		lx0[l] = w;
+		lx1[l] = -1;
+	}
+	for (int pass = 0; pass < 2; pass++)
+	for (int i = 0; i < x->nc; i++) {
+		struct comp *c = &x->c[i];
+		double cx = (double)c->sx / c->area, cy = (double)c->sy / c->area;
+		int cross[64], ncross = 0, best = -1, xi = (int)cx;
+		double bd = 1e30;
+
+		if (c->drop == 1 || (c->drop == 2) != pass)
+			continue;
+		for (int l = 0; l < x->nl; l++) {
+			double d = line_dist(x, l, cx, cy);
+			float yl = x->ly[(size_t)l * w + xi];
+			if (d < bd) {
+				bd = d;
+				best = l;
+			}
+			if (yl >= c->y0 && yl <= c->y1 && ncross < 64 &&
+			    c->x1 + reach >= x->lx0[l] &&
+			    c->x0 - reach <= x->lx1[l])
+				cross[ncross++] = l;
+		}
+		if (pass == 1) {
+			if (bd <= 0.5 * maxd && cx >= lx0[best] - reach &&
+			    cx <= lx1[best] + reach) {
+				c->line = best;
+				paint(x, owner, i, best);
+			}
+			continue;
+		}
+		if (ncross >= 2) {
+			/* split pixel by pixel between the crossed ridges */
+			for (int y = c->y0; y <= c->y1; y++)
+				for (int xx = c->x0; xx <= c->x1; xx++) {
+					size_t k = (size_t)y * w + xx;
+					int bl = -1;
+					double d2 = 1e30;
+					if (x->lab[k] != i + 1)
+						continue;
+					for (int j = 0; j < ncross; j++) {
+						double d = fabs(y - x->ly[(size_t)
+						    cross[j] * w + xx]);
+						if (d < d2) {
+							d2 = d;
+							bl = cross[j];
+						}
+					}
+					owner[k] = bl + 1;
+				}
+			c->line = -2;
+			for (int j = 0; j < ncross; j++) {
+				if (c->x0 < lx0[cross[j]]) lx0[cross[j]] = c->x0;
+				if (c->x1 > lx1[cross[j]]) lx1[cross[j]] = c->x1;
+			}
+			continue;
+		}
+		if (ncross == 1)
+			best = cross[0];
+		else if (bd > maxd)
+			continue;
+		c->line = best;
+		paint(x, owner, i, best);
+		if (c->x0 < lx0[best]) lx0[best] = c->x0;
+		if (c->x1 > lx1[best]) lx1[best] = c->x1;
+	}
+	free(lx0);
+	free(lx1);
+	return 0;
+}
+
+/* ---- lines, words, characters ---------------------------------------- */
+
+struct lineinfo {
+	int box[4];
+	long area;
+	double key;     /* reading-order key: mean ridge y */
+	int x0;
+};
+
+static int
+cmp_lineinfo(const void *a, const void *b)
+{
+	const struct lineinfo *u = a, *v = b;
+	if (u->key != v->key)
+		return (u->key > v->key) - (u->key < v->key);
+	return (u->x0 > v->x0) - (u->x0 < v->x0);
+}
+
+static int
+push_item(struct htr_segment_item **v, int *n, int *cap, const int box[4],
+    int line, int word, int ch)
+{
+	if (*n == *cap) {
+		int nc = *cap ? 2 * *cap : 64;
+		struct htr_segment_item *nv = htr_realloc(*v, nc, sizeof *nv);
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = nc;
+	}
+	memcpy((*v)[*n].box, box, sizeof (*v)[*n].box);
+	(*v)[*n].line = line;
+	(*v)[*n].word = word;
+	(*v)[*n].ch = ch;
+	(*n)++;
+	return 0;
+}
+
+/* Boxes of the lines; drops lines with too little ink and renumbers the
+ * rest in reading order. */
+static int
+finish_lines(struct ctx *x, struct htr_segment *s)
+{
+	struct lineinfo *li;
+	int *remap, n = 0, w = x->w;
+
+	if (!x->nl)
+		return 0;
+	if (!(li = htr_alloc(x->nl, sizeof *li)) ||
+	    !(remap = htr_alloc(x->nl + 1, sizeof *remap))) {
+		free(li);
+		return -1;
+	}
+	for (int l = 0; l < x->nl; l++) {
+		li[l].box[0] = w;
+		li[l].box[1] = x->h;
+		li[l].box[2] = li[l].box[3] = -1;
+		li[l].area = 0;
+	}
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < w; i++) {
+			int o = s->owner[(size_t)y * w + i];
+			struct lineinfo *L;
+			if (o <= 0)
+				continue;
+			L = &li[o - 1];
+			if (i < L->box[0]) L->box[0] = i;
+			if (y < L->box[1]) L->box[1] = y;
+			if (i > L->box[2]) L->box[2] = i;
+			if (y > L->box[3]) L->box[3] = y;
+			L->area++;
+		}
+	for (int l = 0; l < x->nl; l++) {
+		double sum = 0;
+		int bw = li[l].box[2] - li[l].box[0] + 1;
+		for (int i = x->lx0[l]; i <= x->lx1[l] && i < w; i++)
+			sum += x->ly[(size_t)l * w + i];
+		li[l].key = sum / (x->lx1[l] - x->lx0[l] + 1);
+		li[l].x0 = li[l].box[0];
+		li[l].box[2] = bw;
+		li[l].box[3] = li[l].box[3] - li[l].box[1] + 1;
+		if (li[l].area < 0.5 * x->ch * x->ch || bw < x->ch)
+			li[l].area = 0;
+		/* remember the old index in x0's place after sorting */
+	}
+	/* sort indexes by key */
+	int *ord = htr_alloc(x->nl, sizeof *ord);
+	if (!ord) {
+		free(li);
+		free(remap);
+		return -1;
+	}
+	for (int l = 0; l < x->nl; l++)
+		ord[l] = l;
+	for (int a = 1; a < x->nl; a++)
+		for (int b = a; b > 0 && cmp_lineinfo(&li[ord[b - 1]],
+		    &li[ord[b]]) > 0; b--) {
+			int t = ord[b];
+			ord[b] = ord[b - 1];
+			ord[b - 1] = t;
+		}
+	remap[0] = 0;
+	for (int a = 0; a < x->nl; a++) {
+		int l = ord[a];
+		if (!li[l].area) {
+			remap[l + 1] = -1;
+			continue;
+		}
+		remap[l + 1] = ++n;
+	}
+	if (!(s->lines = htr_alloc(n ? n : 1, sizeof *s->lines))) {
+		free(li);
+		free(remap);
+		free(ord);
+		return -1;
+	}
+	for (int a = 0; a < x->nl; a++) {
+		int l = ord[a];
+		if (remap[l + 1] < 0)
+			continue;
+		struct htr_segment_item *it = &s->lines[remap[l + 1] - 1];
+		memcpy(it->box, li[l].box, sizeof it->box);
+		it->line = remap[l + 1] - 1;
+		it->word = it->ch = -1;
+	}
+	s->nline = n;
+	for (size_t k = 0; k < (size_t)w * x->h; k++)
+		if (s->owner[k] > 0)
+			s->owner[k] = remap[s->owner[k]];
+	free(li);
+	free(remap);
+	free(ord);
+	return 0;
+}
+
+/* Column gaps of a line's ink: calls back for every ink run. */
+static int
+line_profile(const struct htr_segment *s, int l, int *prof)
+{
+	const int *b = s->lines[l].box;
+
+	for (int i = 0; i < b[2]; i++)
+		prof[i] = 0;
+	for (int y = b[1]; y < b[1] + b[3]; y++)
+		for (int i = 0; i < b[2]; i++)
+			if (s->owner[(size_t)y * s->w + b[0] + i] == l + 1)
+				prof[i]++;
+	return b[2];
+}
+
+/* Word gap threshold: 2-means over every gap between ink runs on the
+ * page, at least a fraction of ch. */
+static double
+gap_threshold(const struct htr_segment *s, int *prof)
+{
+	double *g = NULL, lo, hi, t = 0.5 * s->height;
+	int n = 0, cap = 0;
+
+	for (int l = 0; l < s->nline; l++) {
+		int bw = line_profile(s, l, prof), run = -1;
+		for (int i = 0; i < bw; i++) {
+			if (prof[i] == 0) {
+				if (run < 0)
+					run = i;
+				continue;
+			}
+			if (run > 0) {
+				if (n == cap) {
+					int nc = cap ? 2 * cap : 256;
+					double *ng = htr_realloc(g, nc, sizeof *g);
+					if (!ng) {
+						free(g);
+						return t;
+					}
+					g = ng;
+					cap = nc;
+				}
+				g[n++] = i - run;
+			}
+			run = -1;
+		}
+	}
+	if (n >= 4) {
+		qsort(g, n, sizeof *g, cmp_double);
+		lo = g[0];
+		hi = g[n - 1];
+		for (int it = 0; it < 50; it++) {
+			double m = (lo + hi) / 2, s0 = 0, s1 = 0;
+			int n0 = 0, n1 = 0;
+			for (int i = 0; i < n; i++)
+				if (g[i] <= m) {
+					s0 += g[i];
+					n0++;
+				} else {
+					s1 += g[i];
+					n1++;
+				}
+			if (!n0 || !n1)
+				break;
+			lo = s0 / n0;
+			hi = s1 / n1;
+		}
+		t = (lo + hi) / 2;
+	}
+	free(g);
+	if (t < 0.25 * s->height)
+		t = 0.25 * s->height;
+	return t;
+}
+
+/* Box of line l's ink within columns [a, b). */
+static void
+ink_box(const struct htr_segment *s, int l, int a, int b, int box[4])
+{
+	const int *lb = s->lines[l].box;
+	int y0 = s->h, y1 = -1, x0 = s->w, x1 = -1;
+
+	for (int y = lb[1]; y < lb[1] + lb[3]; y++)
+		for (int i = a; i < b; i++)
+			if (s->owner[(size_t)y * s->w + i] == l + 1) {
+				if (y < y0) y0 = y;
+				if (y > y1) y1 = y;
+				if (i < x0) x0 = i;
+				if (i > x1) x1 = i;
+			}
+	box[0] = x0;
+	box[1] = y0;
+	box[2] = x1 - x0 + 1;
+	box[3] = y1 - y0 + 1;
+}
+
+/* Characters of the word in columns [ws, we) of line l (prof is the
+ * line's column profile, x0 its left edge): column runs, a run wider than
+ * about one letter cut at the profile's minima near equal spacing. */
+static int
+chars_of_word(struct htr_segment *s, int l, int wn, const int *prof, int x0,
+    int ws, int we, int *capc)
+{
+	double cw = 0.6 * s->height;
+	int cn = 0, rs = -1, box[4];
+
+	for (int i = ws; i <= we; i++) {
+		int on = i < we && prof[i] > 0, rw, k, prev;
+
+		if (on && rs < 0)
+			rs = i;
+		if (on || rs < 0)
+			continue;
+		rw = i - rs;
+		k = (int)lround(rw / cw);
+		if (k < 1)
+			k = 1;
+		prev = rs;
+		for (int j = 1; j <= k; j++) {
+			int cut = i;
+			if (j < k) {
+				int tgt = rs + rw * j / k, r = (int)(cw / 3);
+				int bv = 1 << 30;
+				for (int q = tgt - r; q <= tgt + r; q++)
+					if (q > prev && q < i && prof[q] < bv) {
+						bv = prof[q];
+						cut = q;
+					}
+			}
+			if (cut <= prev)
+				continue;
+			ink_box(s, l, x0 + prev, x0 + cut, box);
+			if (box[2] > 0 && push_item(&s->chars, &s->nchar, capc,
+			    box, l, wn, cn++))
+				return -1;
+			prev = cut;
+		}
+		rs = -1;
+	}
+	return 0;
+}
+
+static int
+words_and_chars(struct htr_segment *s, enum htr_segment_level level)
+{
+	int *prof, capw = 0, capc = 0;
+
+	if (!s->nline)
+		return 0;
+	if (!(prof = htr_alloc(s->w, sizeof *prof)))
+		return -1;
+	s->gap = gap_threshold(s, prof);
+	for (int l = 0; l < s->nline; l++) {
+		int x0 = s->lines[l].box[0], bw = line_profile(s, l, prof);
+		int wn = 0, i = 0;
+
+		while (i < bw) {
+			int ws, we, box[4];
+
+			while (i < bw && !prof[i])
+				i++;
+			if (i == bw)
+				break;
+			ws = we = i;
+			/* extend while the next ink is within the gap */
+			while (i < bw) {
+				if (prof[i]) {
+					we = i + 1;
+					i++;
+				} else if (i - we + 1 > s->gap)
+					break;
+				else
+					i++;
+			}
+			ink_box(s, l, x0 + ws, x0 + we, box);
+			if (push_item(&s->words, &s->nword, &capw, box, l, wn,
+			    -1))
+				goto oom;
+			if (level == HTR_SEGMENT_CHAR && chars_of_word(s, l, wn,
+			    prof, x0, ws, we, &capc))
+				goto oom;
+			wn++;
+		}
+	}
+	free(prof);
+	return 0;
+oom:
+	free(prof);
+	return -1;
+}
+
+/* ---- public ---------------------------------------------------------- */
+
+static void
+ctx_free(struct ctx *x)
+{
+	free(x->ink);
+	free(x->lab);
+	free(x->c);
+	free(x->grid);
+	for (int k = 0; k < x->nt; k++)
+		free(x->t[k].y);
+	free(x->t);
+	free(x->ly);
+	free(x->lx0);
+	free(x->lx1);
+}
+
+void
+htr_segment_free(struct htr_segment *s)
+{
+	free(s->lines);
+	free(s->words);
+	free(s->chars);
+	free(s->owner);
+	memset(s, 0, sizeof *s);
+}
+
+int
+htr_segment_page(struct htr_segment *s, const struct htr_image *page,
+    enum htr_segment_level level)
+{
+	struct ctx x;
+	size_t n = (size_t)page->w * page->h;
+
+	memset(s, 0, sizeof *s);
+	memset(&x, 0, sizeof x);
+	s->w = x.w = page->w;
+	s->h = x.h = page->h;
+	x.pg = page;
+	if (!(s->owner = htr_zalloc(n, sizeof *s->owner)) ||
+	    !(x.ink = htr_alloc(n, 1)) || !(x.lab = htr_alloc(n, sizeof *x.lab)))
+		goto fail;
+	if (binarise(&x) || erase_rules(&x) || components(&x) || estimate_height(&x, &x.ch))
+		goto fail;
+	s->height = x.ch;
+	if (x.ch > 0) {
+		x.pitch = 1.3 * x.ch;
+		if (filter_components(&x) || estimate_pitch(&x) ||
+		    filter_components(&x))
+			goto fail;
+		s->pitch = x.pitch;
+		if (build_grid(&x) || trace_ridges(&x))
+			goto fail;
+		merge_tracks(&x);
+		prune_tracks(&x);
+		if (make_lines(&x))
+			goto fail;
+	}
+	if (getenv("SEGDBG") && x.nl) { /* DEBUG */
+		FILE *f = fopen(getenv("SEGDBG"), "wb");
+		float mx = 0;
+		for (size_t k = 0; k < (size_t)x.gw * x.gh; k++) if (x.grid[k] > mx) mx = x.grid[k];
+		fprintf(f, "P6\n%d %d\n255\n", x.gw, x.gh);
+		for (int y = 0; y < x.gh; y++) for (int i = 0; i < x.gw; i++) {
+			int v = 255 - (int)(255 * x.grid[(size_t)y * x.gw + i] / mx), r = v, g = v, b = v;
+			for (int l = 0; l < x.nl; l++) { int px = i * x.ds; if (px >= x.lx0[l] && px <= x.lx1[l] && fabs(x.ly[(size_t)l * x.w + px] / x.ds - y) < 0.5) { r = 255; g = 0; b = 0; } }
+			fputc(r, f); fputc(g, f); fputc(b, f);
+		}
+		fclose(f);
+	}
+	if (assign(&x, s->owner) || finish_lines(&x, s))
+		goto fail;
+	if (level != HTR_SEGMENT_LINE && words_and_chars(s, level))
+		goto fail;
+	ctx_free(&x);
+	return 0;
+fail:
+	ctx_free(&x);
+	htr_segment_free(s);
+	return -1;
+}
+
+int
+htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
+    const struct htr_image *page, const struct htr_segment_item *it,
+    int margin)
+{
+	int x0 = it->box[0] - margin, y0 = it->box[1] - margin;
+	int x1 = it->box[0] + it->box[2] + margin, y1 = it->box[1] +
+	    it->box[3] + margin;
+	int me = it->line + 1, w = s->w;
+
+	HTR_ASSERT(page->w == s->w && page->h == s->h);
+	if (x0 < 0) x0 = 0;
+	if (y0 < 0) y0 = 0;
+	if (x1 > s->w) x1 = s->w;
+	if (y1 > s->h) y1 = s->h;
+	if (htr_image_init(crop, x1 - x0, y1 - y0, 255))
+		return -1;
+	for (int y = y0; y < y1; y++)
+		for (int i = x0; i < x1; i++) {
+			int white = 0;
+			for (int d = 0; d < 5 && !white; d++) {
+				static const int dx[5] = {0, -1, 1, 0, 0};
+				static const int dy[5] = {0, 0, 0, -1, 1};
+				int u = i + dx[d], v = y + dy[d], o;
+				if (u < 0 || v < 0 || u >= w || v >= s->h)
+					continue;
+				o = s->owner[(size_t)v * w + u];
+				if (o != 0 && o != me)
+					white = 1;
+				else if (o == me && it->word >= 0 && (u <
+				    it->box[0] || u >= it->box[0] + it->box[2]))
+					white = 1;
+			}
+			if (!white)
+				crop->pix[(size_t)(y - y0) * crop->w + i - x0] =
+				    page->pix[(size_t)y * w + i];
+		}
+	if (htr_tag_setf(crop->tags, "line", "%d", it->line) ||
+	    (it->word >= 0 && htr_tag_setf(crop->tags, "word", "%d",
+	    it->word)) || (it->ch >= 0 && htr_tag_setf(crop->tags, "char",
+	    "%d", it->ch)) || htr_tag_setf(crop->tags, "box", "%d,%d,%d,%d",
+	    x0, y0, x1 - x0, y1 - y0)) {
+		htr_image_free(crop);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+draw_box(unsigned char *rgb, int w, int h, const int b[4],
+    const unsigned char col[3], int inset)
+{
+	int x0 = b[0] + inset, y0 = b[1] + inset;
+	int x1 = b[0] + b[2] - 1 - inset, y1 = b[1] + b[3] - 1 - inset;
+
+	if (x1 < x0 || y1 < y0)
+		return;
+	for (int y = y0; y <= y1; y++)
+		for (int i = x0; i <= x1; i++) {
+			if (y != y0 && y != y1 && i != x0 && i != x1)
+				continue;
+			if (i < 0 || y < 0 || i >= w || y >= h)
+				continue;
+			memcpy(rgb + 3 * ((size_t)y * w + i), col, 3);
+		}
+}
+
+int
+htr_segment_draw(FILE *f, const struct htr_segment *s,
+    const struct htr_image *page)
+{
+	static const unsigned char red[3] = {230, 0, 0}, blue[3] = {0, 60, 255},
+	    green[3] = {0, 170, 0};
+	size_t n = (size_t)s->w * s->h;
+	unsigned char *rgb;
+
+	HTR_ASSERT(page->w == s->w && page->h == s->h);
+	if (!(rgb = htr_alloc(n, 3)))
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		unsigned char v = page->pix[k];
+		rgb[3 * k] = rgb[3 * k + 1] = rgb[3 * k + 2] = v;
+		if (s->owner[k] < 0)
+			rgb[3 * k + 2] = v / 3;  /* dropped ink: yellowish */
+		else if (s->owner[k] > 0)  /* lines' ink: alternately tinted */
+			rgb[3 * k + (s->owner[k] & 1 ? 1 : 0)] = v / 2;
+	}
+	for (int i = 0; i < s->nchar; i++)
+		draw_box(rgb, s->w, s->h, s->chars[i].box, green, 0);
+	for (int i = 0; i < s->nword; i++)
+		draw_box(rgb, s->w, s->h, s->words[i].box, blue, 0);
+	for (int i = 0; i < s->nline; i++) {
+		draw_box(rgb, s->w, s->h, s->lines[i].box, red, -1);
+		draw_box(rgb, s->w, s->h, s->lines[i].box, red, -2);
+	}
+	fprintf(f, "P6\n%d %d\n255\n", s->w, s->h);
+	if (fwrite(rgb, 3, n, f) != n || ferror(f)) {
+		free(rgb);
+		return htr_fail("write error");
+	}
+	free(rgb);
+	return 0;
+}
+
+double
+htr_segment_iou(const int a[4], const int b[4])
+{
+	double ix = fmin(a[0] + a[2], b[0] + b[2]) - fmax(a[0], b[0]);
+	double iy = fmin(a[1] + a[3], b[1] + b[3]) - fmax(a[1], b[1]);
+	double in, un;
+
+	if (ix <= 0 || iy <= 0)
+		return 0;
+	in = ix * iy;
+	un = (double)a[2] * a[3] + (double)b[2] * b[3] - in;
+	return un > 0 ? in / un : 0;
+}
+
+struct pair {
+	double iou;
+	int f, t;
+};
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct pair *u = a, *v = b;
+	if (u->iou != v->iou)
+		return (u->iou < v->iou) - (u->iou > v->iou);
+	if (u->f != v->f)
+		return u->f - v->f;
+	return u->t - v->t;
+}
+
+int
+htr_segment_match(const int (*found)[4], int nfound, const int (*truth)[4],
+    int ntruth, double min_iou)
+{
+	struct pair *p;
+	char *uf, *ut;
+	int np = 0, m = 0;
+
+	if (!nfound || !ntruth)
+		return 0;
+	p = htr_alloc((size_t)nfound * ntruth, sizeof *p);
+	uf = htr_zalloc(nfound, 1);
+	ut = htr_zalloc(ntruth, 1);
+	if (!p || !uf || !ut) {
+		free(p);
+		free(uf);
+		free(ut);
+		return -1;
+	}
+	for (int i = 0; i < nfound; i++)
+		for (int j = 0; j < ntruth; j++) {
+			double v = htr_segment_iou(found[i], truth[j]);
+			if (v >= min_iou) {
+				p[np].iou = v;
+				p[np].f = i;
+				p[np].t = j;
+				np++;
+			}
+		}
+	qsort(p, np, sizeof *p, cmp_pair);
+	for (int k = 0; k < np; k++)
+		if (!uf[p[k].f] && !ut[p[k].t]) {
+			uf[p[k].f] = ut[p[k].t] = 1;
+			m++;
+		}
+	free(p);
+	free(uf);
+	free(ut);
+	return m;
+}

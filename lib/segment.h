@@ -1,0 +1,81 @@
+/* segment.h — page segmentation: a page image into text lines, words and
+ * characters, in reading order.
+ *
+ * The page is binarised (Sauvola, with regions darker than the global Otsu
+ * threshold taken as solid border), cut into 8-connected components, and
+ * cleared of scanner edges, frames and specks.  Text lines are found as
+ * ridges of the ink density blurred much more along x than along y, traced
+ * column by column, so skewed and curving lines are followed.  Every
+ * component goes to the line whose ridge it crosses or lies nearest to; a
+ * component that crosses two ridges (an ascender touching a descender) is
+ * split pixel by pixel between them.  Words are runs of ink separated by
+ * gaps wider than a threshold found by 2-means over the page's gap widths;
+ * characters are column runs inside a word, wide runs cut at minima of the
+ * vertical projection. */
+#ifndef HTR_SEGMENT_H
+#define HTR_SEGMENT_H
+
+#include <stdio.h>
+
+#include "image.h"
+
+enum htr_segment_level {
+	HTR_SEGMENT_LINE,
+	HTR_SEGMENT_WORD,
+	HTR_SEGMENT_CHAR
+};
+
+/* One line, word or character.  Indexes are 0-based in reading order;
+ * word and ch are -1 where they do not apply (a line has neither). */
+struct htr_segment_item {
+	int box[4];      /* x, y, w, h: bounding box of its ink, page pixels */
+	int line, word, ch;
+};
+
+struct htr_segment {
+	int w, h;                        /* page size */
+	int nline, nword, nchar;
+	struct htr_segment_item *lines;  /* [nline] */
+	struct htr_segment_item *words;  /* [nword], grouped by line */
+	struct htr_segment_item *chars;  /* [nchar], grouped by word */
+	/* [h][w]: for every pixel, 0 = paper, -1 = ink that was dropped
+	 * (border, frame, speck), k > 0 = ink of line k - 1. */
+	int *owner;
+	double height;   /* typical component height, pixels (the scale) */
+	double pitch;    /* line pitch, pixels */
+	double gap;      /* word gap threshold used, pixels */
+};
+
+/* Segments a page (ink dark on light) down to 'level'.  Words and chars are
+ * only filled at those levels.  A page without ink gives nline = 0.
+ * Returns 0, or -1 (htr_fail) when out of memory. */
+int  htr_segment_page(struct htr_segment *s, const struct htr_image *page,
+	enum htr_segment_level level);
+void htr_segment_free(struct htr_segment *s);
+
+/* Cuts item 'it' of s out of 'page' with 'margin' pixels around its box
+ * (clipped to the page).  Ink of other lines and dropped ink, and the pixels
+ * touching it, are whited out; for words and characters so is the line's
+ * ink outside the item's box.  crop->tags gets box= (the crop's rectangle in
+ * page coordinates), line=, and word= and char= where they apply; other
+ * tags are left to the caller.  Returns 0 or -1 (htr_fail). */
+int  htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
+	const struct htr_image *page, const struct htr_segment_item *it,
+	int margin);
+
+/* Writes the page as a binary PPM (P6) with the boxes drawn: lines red,
+ * words blue, characters green; the ink of each line is tinted, magenta
+ * and cyan alternately, dropped ink yellow.  Returns 0 or
+ * -1 (htr_fail). */
+int  htr_segment_draw(FILE *f, const struct htr_segment *s,
+	const struct htr_image *page);
+
+/* Intersection over union of two x,y,w,h boxes. */
+double htr_segment_iou(const int a[4], const int b[4]);
+/* Matches found boxes to true boxes one to one (greedily, highest IoU
+ * first) and counts the pairs with IoU >= min_iou.  Returns the number of
+ * matches, or -1 (htr_fail) when out of memory. */
+int  htr_segment_match(const int (*found)[4], int nfound,
+	const int (*truth)[4], int ntruth, double min_iou);
+
+#endif
