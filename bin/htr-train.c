@@ -42,14 +42,16 @@ arg_text(const char *arg, const char *what)
 	fclose(f);
 	buf[n] = 0;
 	/* drop comment lines (#) and join lines with spaces */
+	int bol = 1;
 	for (char *p = buf; *p; p++) {
-		if (*p == '#' && (p == buf || p[-1] == '\n'))
+		if (*p == '#' && bol)
 			while (*p && *p != '\n')
 				*p++ = ' ';
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
 		if (!*p)
 			break;
+		bol = *p == '\n';
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
 	}
 	while (n > 0 && buf[n - 1] == ' ')
 		buf[--n] = 0;
@@ -124,11 +126,11 @@ summary(const char *vgsl, int nclass, uint64_t seed)
 
 	if (!net)
 		htr_cli_die("-net");
-	/* one forward at a typical width fills in the shapes */
+	/* one forward at the least width fills in the shapes (cheap even for
+	 * big networks) */
 	W = htr_net_input_width(net);
 	if (W == 0)
-		W = htr_net_min_width(net) > 4 * htr_net_input_height(net) ?
-		    htr_net_min_width(net) : 4 * htr_net_input_height(net);
+		W = htr_net_min_width(net);
 	x = calloc((size_t)W * htr_net_input_height(net) *
 	    htr_net_input_channels(net), sizeof *x);
 	if (!x)

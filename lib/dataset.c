@@ -500,7 +500,7 @@ htr_dataset_image(const struct htr_dataset *ds, long i, struct htr_image *im)
 		htr_fail("%s: %s", s->path, strerror(errno));
 		goto fail;
 	}
-	r = htr_pgm_read(f, im);  /* htr_image_read once lib/imgread.c lands */
+	r = htr_image_read(f, im);
 	fclose(f);
 	if (r == 0)
 		htr_fail("%s: empty file", s->path);

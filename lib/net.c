@@ -57,6 +57,8 @@ struct htr_net {
 	const float *x0;        /* the network input as CNHW */
 	int N, W, T, mode, have_fwd;
 	int *lens;              /* [N] output frames per sample */
+	int *lw;                /* [nl][N] each sample's map width per layer */
+	int masked;             /* some sample narrower than the batch */
 	int lens_full;          /* all lens == T: LSTMs skip masking */
 	int lcap;
 	int profile;
@@ -298,6 +300,7 @@ htr_net_free(struct htr_net *net)
 	free(net->act);
 	free(net->dact);
 	free(net->lens);
+	free(net->lw);
 	free(net);
 }
 
@@ -395,8 +398,7 @@ plan(struct htr_net *net, int N, int W, int mode)
 	int w = W, T = 1;
 
 	net->in0 = 0;
-	if (net->spec.in_c > 1)
-		off += (size_t)net->spec.in_c * N * net->spec.in_h * W;
+	off += (size_t)net->spec.in_c * N * net->spec.in_h * W;
 	for (int i = 0; i < net->nl; i++) {
 		struct layer *l = &net->l[i];
 		l->iw = w;
@@ -572,6 +574,31 @@ forward_layer(struct htr_net *net, struct layer *l, const float *in,
 	}
 }
 
+/* Zeroes the columns of layer i's map output (or its gradient) beyond each
+ * sample's own width, so that a sample's result does not depend on the
+ * padding or on the other samples of its batch (batch norm statistics in
+ * training aside). */
+static void
+mask(struct htr_net *net, int i, float *y)
+{
+	const struct layer *l = &net->l[i];
+	int N = net->N, ow = l->ow;
+
+	if (l->form != MAP || !(l->kind == K_CONV || l->kind == K_BN ||
+	    l->kind == K_POOL))
+		return;
+	for (int c = 0; c < l->oc; c++)
+		for (int n = 0; n < N; n++) {
+			int vw = net->lw[(size_t)i * N + n];
+			if (vw >= ow)
+				continue;
+			float *p = y + ((size_t)c * N + n) * l->oh * ow;
+			for (int r = 0; r < l->oh; r++)
+				memset(p + (size_t)r * ow + vw, 0,
+				    (ow - vw) * sizeof *p);
+		}
+}
+
 int
 htr_net_forward(struct htr_net *net, const float *x, int N, int W,
     const int *widths, int mode)
@@ -591,6 +618,9 @@ htr_net_forward(struct htr_net *net, const float *x, int N, int W,
 		if (!p)
 			return -1;
 		net->lens = p;
+		if (!(p = htr_realloc(net->lw, (size_t)N * net->nl, sizeof *p)))
+			return -1;
+		net->lw = p;
 		net->lcap = N;
 	}
 	net->N = N, net->W = W;
@@ -598,22 +628,35 @@ htr_net_forward(struct htr_net *net, const float *x, int N, int W,
 		return -1;
 	int Tout = net->l[net->nl - 1].ow;
 	net->lens_full = 1;
+	net->masked = 0;
 	for (int n = 0; n < N; n++) {
 		if (widths && (widths[n] < 1 || widths[n] > W))
 			return htr_fail("sample %d: width %d outside 1..%d", n,
 			    widths[n], W);
-		net->lens[n] = !net->ctc ? 1 : widths ?
-		    htr_net_out_width(net, widths[n]) : Tout;
+		int w = widths ? widths[n] : W;
+		net->masked |= w < W;
+		for (int i = 0; i < net->nl; i++)
+			net->lw[(size_t)i * N + n] = w = width_after(&net->l[i], w);
+		net->lens[n] = !net->ctc ? 1 : w;
 		net->lens_full &= net->lens[n] == Tout;
 	}
-	if (C > 1) {
-		htr_nchw2cnhw(net->act + net->in0, x, N, C, H, W);
-		net->x0 = net->act + net->in0;
+	if (C > 1 || net->masked) {
+		/* channel-major, and zero beyond each sample's width */
+		float *x0 = net->act + net->in0;
+		htr_nchw2cnhw(x0, x, N, C, H, W);
+		for (int c = 0; c < C && net->masked; c++)
+			for (int n = 0; n < N; n++)
+				for (int y = 0; y < H; y++)
+					memset(x0 + (((size_t)c * N + n) * H + y) * W +
+					    widths[n], 0, (W - widths[n]) * sizeof *x0);
+		net->x0 = x0;
 	} else
 		net->x0 = x;
 	for (int i = 0; i < net->nl; i++) {
 		double t0 = net->profile ? now() : 0;
 		forward_layer(net, &net->l[i], input_of(net, i), mode);
+		if (net->masked)
+			mask(net, i, net->act + net->l[i].out);
 		if (net->profile)
 			net->l[i].fwd_s += now() - t0;
 	}
@@ -856,6 +899,8 @@ htr_net_backward(struct htr_net *net)
 			din = net->dact + net->l[i - 1].out;
 			memset(din, 0, net->l[i - 1].nout * sizeof *din);
 		}
+		if (net->masked)
+			mask(net, i, net->dact + l->out);
 		backward_layer(net, l, din, input_of(net, i));
 		if (net->profile)
 			l->bwd_s += now() - t0;

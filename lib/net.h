@@ -17,13 +17,17 @@
  *     htr_net_adam_step(net, &adam);
  *
  * Batches: x is [N][C][H][W] floats with H and C those of the VGSL input
- * spec and W the batch's padded width (every sample padded on the right
- * with the background value; see htr_net_input_* below).  widths[n] is
- * sample n's real width; its output length is T_n = htr_net_out_width(net,
- * widths[n]).  The convolutions see the padding (it is background), batch
- * norm statistics include it, but the LSTMs do not run over it (their state
- * is held at zero beyond T_n, so the reverse direction starts at the
- * sample's own last frame) and the CTC loss uses only the first T_n frames.
+ * spec and W the batch's padded width (samples left-aligned; what the
+ * padding holds does not matter).  widths[n] is sample n's real width; its
+ * output length is T_n = htr_net_out_width(net, widths[n]).  Padding never
+ * leaks into a sample: the input and the output of every convolution,
+ * batch norm and pooling layer are zeroed beyond each sample's width at
+ * that layer (so convolutions see zeros there, as at the image border),
+ * the LSTMs do not run over padding (their state is held at zero beyond
+ * T_n, so the reverse direction starts at the sample's own last frame) and
+ * the CTC loss uses only the first T_n frames.  In EVAL and INFER mode a
+ * sample's output is therefore the same alone or in any batch.  (In TRAIN
+ * mode the batch-norm statistics include the zeroed padding.)
  *
  * Threads: the heavy work is OpenBLAS sgemm, on all cores unless
  * OPENBLAS_NUM_THREADS says otherwise.  With one thread and the same seed

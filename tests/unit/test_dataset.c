@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "dataset.h"
@@ -100,8 +101,8 @@ test_tsv(void)
 
 	CHECK(htr_dataset_split(&ds, 1, &va) == 0);
 	CHECK(ds.n == 2 && va.n == 1 && !strcmp(va.s[0].text, ""));
-	CHECK(htr_dataset_split(&ds, 2, &va) == -1);
 	htr_dataset_free(&va);
+	CHECK(htr_dataset_split(&ds, 2, &va) == -1);
 	htr_dataset_free(&va);
 	htr_dataset_free(&ds);
 
@@ -124,6 +125,22 @@ test_tsv(void)
 	CHECKF(strstr(htr_errmsg(), "bad3.tsv:1: ") &&
 	    strstr(htr_errmsg(), "missing.pgm"), "%s", htr_errmsg());
 	htr_dataset_free(&ds);
+
+	/* any format htr_image_read knows: PNG and JPEG fixtures of prep */
+	char cwd[512], man[1200];
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	snprintf(man, sizeof man, "%s/data/images/color.png\tpng\n"
+	    "%s/data/images/color.jpg\tjpeg\n", cwd, cwd);
+	put("formats.tsv", man);
+	htr_dataset_init(&ds);
+	CHECK(htr_dataset_add_tsv(&ds, tmp("formats.tsv")) == 0 && ds.n == 2);
+	for (int i = 0; i < 2; i++) {
+		CHECKF(htr_dataset_image(&ds, i, &im) == 0, "%s", htr_errmsg());
+		CHECK(im.w > 0 && im.h > 0);
+		htr_image_free(&im);
+	}
+	htr_dataset_free(&ds);
+
 	htr_dataset_init(&ds);
 	CHECK(htr_dataset_add_tsv(&ds, tmp("nonexistent.tsv")) == -1);
 	put("empty.tsv", "\n\n");
