@@ -12,21 +12,21 @@
 #include "tensor.h"
 
 static void
-print_info(long i, const struct htr_tensor *t)
+print_info(FILE *out, long i, const struct htr_tensor *t)
 {
-	printf("%ld %s ", i, htr_tensor_dtype_name(t->dtype));
+	fprintf(out, "%ld %s ", i, htr_tensor_dtype_name(t->dtype));
 	if (t->rank == 0)
-		printf("scalar");
+		fprintf(out, "scalar");
 	for (int k = 0; k < t->rank; k++)
-		printf(k ? "x%d" : "%d", t->dim[k]);
+		fprintf(out, k ? "x%d" : "%d", t->dim[k]);
 	if (htr_tensor_is(t, "alphabet")) {
 		struct htr_alphabet a;
 		if (htr_alphabet_from_tensor(&a, t) == 0) {
-			printf(" symbols=%d", a.n);
+			fprintf(out, " symbols=%d", a.n);
 			htr_alphabet_free(&a);
 		}
 	}
-	printf("%s%s\n", t->tags[0] ? " " : "", t->tags);
+	fprintf(out, "%s%s\n", t->tags[0] ? " " : "", t->tags);
 }
 
 /* A record as an 8-bit image: rank 1 is one row, rank 2 [H][W] is H rows
@@ -73,7 +73,7 @@ to_image(struct htr_image *im, const struct htr_tensor *t)
 }
 
 static void
-print_csv(const struct htr_tensor *t)
+print_csv(FILE *out, const struct htr_tensor *t)
 {
 	long n = htr_tensor_count(t);
 	int cols = t->rank >= 1 ? t->dim[t->rank - 1] : 1;
@@ -82,17 +82,17 @@ print_csv(const struct htr_tensor *t)
 		return;
 	for (long i = 0; i < n; i++) {
 		if (t->dtype == HTR_F32)
-			printf("%.9g", ((const float *)t->data)[i]);
+			fprintf(out, "%.9g", ((const float *)t->data)[i]);
 		else
-			printf("%u", ((const unsigned char *)t->data)[i]);
-		putchar((i + 1) % cols ? ',' : '\n');
+			fprintf(out, "%u", ((const unsigned char *)t->data)[i]);
+		putc((i + 1) % cols ? ',' : '\n', out);
 	}
 }
 
 /* -fromcsv: alphabet record, then one logprob record per CSV file. */
 static void
 from_csv(int argc, char **argv, const char *chars, int blanklast,
-    int values)
+    int values, const char *tags)
 {
 	struct htr_alphabet a;
 	struct htr_tensor t;
@@ -135,10 +135,17 @@ from_csv(int argc, char **argv, const char *chars, int blanklast,
 			    "and the blank", htr_cli_name(path), rec[i].dim[1],
 			    chars, a.n - 1);
 		rec[i].dim[1] = a.n;
+		if (tags) {
+			snprintf(rec[i].tags, sizeof rec[i].tags, "%s", tags);
+			if (strlen(tags) >= sizeof rec[i].tags ||
+			    htr_tag_valid(rec[i].tags))
+				htr_cli_usage("-tags: bad or too long tag string");
+		}
 		if (htr_logprob_normalize(rec[i].data, rec[i].dim[0], a.n,
 		    values, blanklast) ||
 		    htr_tag_set(rec[i].tags, "kind", "logprob") ||
-		    htr_tag_set(rec[i].tags, "src", htr_cli_name(path)))
+		    (!strstr(rec[i].tags, "src=") &&
+		    htr_tag_set(rec[i].tags, "src", htr_cli_name(path))))
 			htr_cli_die(htr_cli_name(path));
 	}
 	if (htr_alphabet_to_tensor(&t, &a) || htr_tensor_write(stdout, &t))
@@ -158,13 +165,13 @@ main(int argc, char **argv)
 {
 	unsigned int info = 0, pgm = 0, csv = 0, fromcsv = 0, blanklast = 0;
 	unsigned int chars_spec = 0, values_spec = 0;
-	const char *chars = NULL, *values_s = "logit";
+	const char *chars = NULL, *values_s = "logit", *tags = NULL;
 	int values, modes;
 	HTR_CLI_OPTIONS;
 
 	htr_cli_init("htr-tensor", "[-info | -pgm | -csv] [file ...] | "
 	    "-fromcsv -chars FILE [-blanklast] [-values logit|prob|logprob] "
-	    "[csvfile ...]");
+	    "[-tags TAGS] [csvfile ...]");
 	OPTENT3(0, "info", OPT_FLAG, NULL, &info, 0);
 	OPTENT3(0, "pgm", OPT_FLAG, NULL, &pgm, 0);
 	OPTENT3(0, "csv", OPT_FLAG, NULL, &csv, 0);
@@ -172,6 +179,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "chars", OPT_STRING, &chars, &chars_spec, 0);
 	OPTENT3(0, "blanklast", OPT_FLAG, NULL, &blanklast, 0);
 	OPTENT3(0, "values", OPT_STRING, &values_s, &values_spec, 0);
+	OPTENT3(0, "tags", OPT_STRING, &tags, &values_spec, 0);
 	htr_cli_parse(&argc, argv, option_def);
 	modes = !!info + !!pgm + !!csv + !!fromcsv;
 	if (modes > 1)
@@ -186,12 +194,20 @@ main(int argc, char **argv)
 	else
 		htr_cli_usage("-values must be logit, prob or logprob");
 	if (fromcsv) {
-		from_csv(argc, argv, chars, blanklast, values);
+		from_csv(argc, argv, chars, blanklast, values, tags);
 		return htr_cli_finish();
 	}
 	if (chars_spec || blanklast || values_spec)
-		htr_cli_usage("-chars, -blanklast and -values go with -fromcsv");
+		htr_cli_usage("-chars, -blanklast, -values and -tags go with "
+		    "-fromcsv");
 
+	/* output is held until every input has been read, so a damaged
+	 * stream leaves stdout empty */
+	char *obuf = NULL;
+	size_t olen = 0;
+	FILE *out = open_memstream(&obuf, &olen);
+	if (!out)
+		htr_cli_fatal("out of memory");
 	long rec = 0;
 	for (int i = 1; i < argc || (i == 1 && argc == 1); i++) {
 		const char *path = argc > 1 ? argv[i] : NULL;
@@ -207,14 +223,14 @@ main(int argc, char **argv)
 				int k = to_image(&im, &t);
 				if (k < 0)
 					htr_cli_die(name);
-				if (k == 0 && htr_pgm_write(stdout, &im))
+				if (k == 0 && htr_pgm_write(out, &im))
 					htr_cli_die("stdout");
 				if (k == 0)
 					htr_image_free(&im);
 			} else if (csv) {
-				print_csv(&t);
+				print_csv(out, &t);
 			} else {
-				print_info(rec, &t);
+				print_info(out, rec, &t);
 			}
 			rec++;
 			htr_tensor_free(&t);
@@ -228,5 +244,8 @@ main(int argc, char **argv)
 		if (f != stdin)
 			fclose(f);
 	}
+	if (fclose(out) || fwrite(obuf, 1, olen, stdout) != olen)
+		htr_cli_fatal("stdout: write error");
+	free(obuf);
 	return htr_cli_finish();
 }

@@ -103,10 +103,14 @@ progress(void *ctx, const struct htr_train_status *st)
 	}
 	fmt_time(eta, sizeof eta, st->eta_s);
 	if (!st->validated) {
+		char last[48] = "";
+		if (st->last_valid >= 0)
+			snprintf(last, sizeof last, " (last valid error %.3f%%)",
+			    100 * st->last_valid);
 		fprintf(stderr, "%s: epoch %d/%d step %ld batch %ld/%ld loss "
-		    "%.4f %.0f samples/s ETA %s\n", htr_prog, st->epoch,
+		    "%.4f %.0f samples/s ETA %s%s\n", htr_prog, st->epoch,
 		    st->epochs, st->step, st->batch, st->nbatch, st->loss,
-		    st->samples_per_s, eta);
+		    st->samples_per_s, eta, last);
 		return;
 	}
 	fprintf(stderr, "%s: epoch %d/%d done: loss %.4f valid error %.4f%% "

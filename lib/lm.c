@@ -489,64 +489,129 @@ htr_charlm_write(FILE *f, const struct htr_charlm *lm)
 	return 0;
 }
 
+/* The file is read whole and its checksum verified before it is parsed,
+ * so damage is reported as damage. */
 struct in {
-	FILE *f;
-	uLong crc;
+	const unsigned char *p;
+	size_t left;
 };
 
 static int
 get(struct in *in, void *p, size_t n)
 {
-	if (fread(p, 1, n, in->f) != n)
-		return ferror(in->f) ? htr_fail("read error") :
-		    htr_fail("truncated language model file");
-	in->crc = crc32(in->crc, p, (uInt)n);
+	if (n > in->left)
+		return htr_fail("truncated language model file");
+	memcpy(p, in->p, n);
+	in->p += n;
+	in->left -= n;
 	return 0;
+}
+
+static uint32_t
+le32(const unsigned char *b)
+{
+	return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	    (uint32_t)b[3] << 24;
 }
 
 static int
 get_u32(struct in *in, uint32_t *v)
 {
-	unsigned char b[4];
+	unsigned char b[4] = {0};
 
 	if (get(in, b, 4))
 		return -1;
-	*v = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	    (uint32_t)b[3] << 24;
+	*v = le32(b);
 	return 0;
+}
+
+/* Reads all of f (at most 1 GiB). */
+static unsigned char *
+read_all(FILE *f, size_t *len)
+{
+	unsigned char *buf = NULL, *q;
+	size_t cap = 0, n = 0, k;
+
+	do {
+		if (n == cap) {
+			if (cap >= (size_t)1 << 30) {
+				free(buf);
+				htr_fail("language model file larger than 1 GiB");
+				return NULL;
+			}
+			if (!(q = htr_realloc(buf, cap = 2 * cap + 65536, 1))) {
+				free(buf);
+				return NULL;
+			}
+			buf = q;
+		}
+		k = fread(buf + n, 1, cap - n, f);
+		n += k;
+	} while (k > 0);
+	if (ferror(f)) {
+		free(buf);
+		htr_fail("read error");
+		return NULL;
+	}
+	*len = n;
+	return buf;
 }
 
 int
 htr_charlm_read(FILE *f, struct htr_charlm *lm)
 {
-	struct in in = {f, crc32(0, NULL, 0)};
-	unsigned char h[8];
-	uint32_t nsym, ngram, crc, *grams = NULL;
+	unsigned char h[8], *file;
+	uint32_t nsym, ngram, *grams = NULL;
 	char *buf = NULL, *q;
-	size_t gl = 0;
+	size_t gl = 0, flen;
+	struct in in;
 
 	memset(lm, 0, sizeof *lm);
-	if (get(&in, h, 8))
+	if (!(file = read_all(f, &flen)))
 		return -1;
-	if (memcmp(h, HTR_LM_MAGIC, 4))
+	in.p = file;
+	in.left = flen;
+	if (flen < 4 || memcmp(file, HTR_LM_MAGIC, 4)) {
+		free(file);
 		return htr_fail("not an htr language model (bad magic; build "
 		    "one with htr-lm)");
-	if ((h[4] | h[5] << 8) > HTR_LM_VERSION)
-		return htr_fail("version %d is newer than this htr (%d); "
-		    "upgrade htr", h[4] | h[5] << 8, HTR_LM_VERSION);
-	if (h[6] < 1 || h[6] > HTR_LM_MAXORDER || h[7] != 0)
-		return htr_fail("bad language model header (order %d, "
-		    "smoothing %d)", h[6], h[7]);
+	}
+	if (flen >= 6 && (file[4] | file[5] << 8) > HTR_LM_VERSION) {
+		htr_fail("version %d is newer than this htr (%d); upgrade htr",
+		    file[4] | file[5] << 8, HTR_LM_VERSION);
+		free(file);
+		return -1;
+	}
+	if (flen < 20) {
+		free(file);
+		return htr_fail("truncated language model file");
+	}
+	if (le32(file + flen - 4) != (uint32_t)crc32(crc32(0, NULL, 0), file,
+	    (uInt)(flen - 4))) {
+		free(file);
+		return htr_fail("checksum mismatch: the language model file is "
+		    "damaged or truncated; rebuild it with htr-lm");
+	}
+	in.left -= 4;
+	if (get(&in, h, 8))
+		goto fail;
+	if (h[6] < 1 || h[6] > HTR_LM_MAXORDER || h[7] != 0) {
+		htr_fail("bad language model header (order %d, smoothing %d)",
+		    h[6], h[7]);
+		goto fail;
+	}
 	lm->order = h[6];
 	if (get_u32(&in, &nsym) || get_u32(&in, &ngram))
-		return -1;
-	if (nsym < 1 || nsym > HTR_LM_MAXSYM || ngram > HTR_LM_MAXGRAMS)
-		return htr_fail("language model of %u symbols and %u n-grams "
-		    "exceeds the limits", nsym, ngram);
+		goto fail;
+	if (nsym < 1 || nsym > HTR_LM_MAXSYM || ngram > HTR_LM_MAXGRAMS) {
+		htr_fail("language model of %u symbols and %u n-grams exceeds "
+		    "the limits", nsym, ngram);
+		goto fail;
+	}
 	if (!(q = buf = htr_alloc((size_t)nsym, 5)))
-		return -1;
+		goto fail;
 	for (uint32_t i = 0; i < nsym; i++) {
-		unsigned char l;
+		unsigned char l = 0;
 		if (get(&in, &l, 1))
 			goto fail;
 		if ((i == 0) != (l == 0) || l > 4) {
@@ -572,7 +637,7 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 		goto fail;
 	for (uint32_t i = 0; i < ngram; i++) {
 		uint32_t *g = grams + i * gl;
-		unsigned char l;
+		unsigned char l = 0;
 		if (get(&in, &l, 1))
 			goto fail;
 		if (l < 1 || l > lm->order) {
@@ -595,12 +660,8 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 			goto fail;
 		}
 	}
-	uLong want = in.crc;
-	if (get_u32(&in, &crc))
-		goto fail;
-	if (crc != (uint32_t)want) {
-		htr_fail("checksum mismatch: the language model file is "
-		    "damaged; rebuild it with htr-lm");
+	if (in.left) {
+		htr_fail("%zu stray bytes in language model file", in.left);
 		goto fail;
 	}
 	/* n-grams first, then the contexts derived from them */
@@ -629,10 +690,12 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 	if (!lm->cap && reserve(lm, 1))
 		goto fail;
 	free(grams);
+	free(file);
 	return 0;
 fail:
 	free(grams);
 	free(buf);
+	free(file);
 	htr_charlm_free(lm);
 	return -1;
 }

@@ -204,6 +204,26 @@ htr_set_batch(float *x, int *widths, const struct htr_set *s,
 }
 
 int
+htr_net_input_image(float **x, int *width, const struct htr_image *crop,
+    const struct htr_net *net)
+{
+	int H = htr_net_input_height(net), Wfix = htr_net_input_width(net);
+	int minw = htr_net_min_width(net), r;
+	struct htr_image im;
+
+	*x = NULL;
+	if (Wfix > 0 ? htr_features_resize(&im, crop, Wfix, H) :
+	    htr_features_scale(&im, crop, H, 0))
+		return -1;
+	*width = Wfix > 0 ? Wfix : htr_features_width(im.w, minw, 0);
+	r = (*x = htr_alloc((size_t)*width * H, sizeof **x)) ? 0 : -1;
+	if (*x)
+		htr_features_fill(*x, &im, Wfix > 0 ? Wfix : minw, 0);
+	htr_image_free(&im);
+	return r;
+}
+
+int
 htr_ctc_best_path(int *out, const float *logp, int T, int C, int stride)
 {
 	int n = 0, prev = -1;
@@ -655,6 +675,7 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 
 	memset(&st, 0, sizeof st);
 	memset(&rep, 0, sizeof rep);
+	rep.last_valid = -1;
 	HTR_ASSERT(o->batch > 0 && o->epochs > 0);
 
 	/* the network: new, or from the newest checkpoint */
@@ -931,6 +952,7 @@ resume_fail:
 			    - 1) * ts.n / (samples_here / (now_s() - t0)) : 0;
 			o->progress(o->ctx, &rep);
 			rep.stopped = rep.improved = rep.validated = 0;
+			rep.last_valid = vs.n ? err : -1;
 		}
 		if (stop)
 			break;

@@ -65,6 +65,13 @@ int  htr_set_batch(float *x, int *widths, const struct htr_set *s,
 	const long *idx, int N, int W, int H, const struct htr_augment *aug,
 	struct htr_rng *rng);
 
+/* The network input of one crop exactly as training and htr_evaluate
+ * build it (for htr-crnn): scaled to the net's height (or resized to its
+ * fixed input size), at least htr_net_min_width wide, ink 1 and paper 0.
+ * *x is malloc'd [H][*width] (one channel).  Returns 0 or -1. */
+int  htr_net_input_image(float **x, int *width, const struct htr_image *crop,
+	const struct htr_net *net);
+
 /* Best-path CTC decoding of one sample's frames: argmax per frame,
  * repeats merged, blanks dropped.  logp [T][stride] (first C used).
  * Writes class indices into out (room for T); returns their count. */
@@ -83,6 +90,7 @@ struct htr_train_status {
 	double valid_error;     /* CER, or 1 - accuracy for classifiers */
 	double valid_cer, valid_wer, valid_acc;
 	double best_error;
+	double last_valid;      /* last epoch's validation error, or -1 */
 	int improved;           /* this epoch's model is the new best */
 	int stopped;            /* early stop: patience ran out */
 	const char *event;      /* "checkpoint", "resume" or NULL */

@@ -1,0 +1,123 @@
+/* test_trainer.c — prepared sets, batches, best-path decoding, and that
+ * htr_net_input_image (what htr-crnn feeds a net) is exactly what training
+ * and evaluation feed it. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dataset.h"
+#include "htr.h"
+#include "net.h"
+#include "trainer.h"
+#include "t.h"
+
+static char dir[512];
+
+static void
+put_pgm(const char *name, int w, int h, unsigned seed)
+{
+	struct htr_image im;
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	CHECK(htr_image_init(&im, w, h, 255) == 0);
+	for (int i = 0; i < w * h; i++)
+		im.pix[i] = (unsigned char)((i * 37 + seed * 11) % 256);
+	CHECK(htr_pgm_write(f, &im) == 0);
+	fclose(f);
+	htr_image_free(&im);
+}
+
+static void
+test_best_path(void)
+{
+	/* frames: a a - b b - - a ; classes 0 blank, 1 a, 2 b */
+	static const int path[8] = {1, 1, 0, 2, 2, 0, 0, 1};
+	float logp[8][4];
+	int out[8];
+
+	for (int t = 0; t < 8; t++)
+		for (int c = 0; c < 4; c++)
+			logp[t][c] = c == path[t] ? -0.1f : -3;
+	CHECK(htr_ctc_best_path(out, &logp[0][0], 8, 3, 4) == 3);
+	CHECK(out[0] == 1 && out[1] == 2 && out[2] == 1);
+}
+
+static void
+test_inputs(const char *vgsl, int fixed)
+{
+	struct htr_dataset ds;
+	struct htr_alphabet a;
+	struct htr_set s;
+	struct htr_net *net = htr_net_create(vgsl, 0, 1);
+	char path[1024];
+	FILE *f;
+
+	CHECKF(net != NULL, "%s", htr_errmsg());
+	if (!net)
+		return;
+	put_pgm("x1.pgm", 30, 20, 1);
+	put_pgm("x2.pgm", 7, 9, 2);
+	snprintf(path, sizeof path, "%s/m.tsv", dir);
+	f = fopen(path, "w");
+	fputs(fixed ? "x1.pgm\ta\nx2.pgm\tb\n" : "x1.pgm\tab\nx2.pgm\tb\n",
+	    f);
+	fclose(f);
+	htr_dataset_init(&ds);
+	CHECK(htr_dataset_add_tsv(&ds, path) == 0);
+	CHECK(htr_alphabet_build(&a, &ds) == 0 && a.n == 3);
+	CHECK(htr_set_prepare(&s, &ds, net, &a, 1) == 0);
+	CHECKF(s.n == 2, "%s", htr_errmsg());
+	if (s.n != 2)
+		return;
+	CHECK(s.label_len[0] == (fixed ? 1 : 2) && s.labels[s.label_off[0]] == 1);
+	int H = htr_net_input_height(net);
+	for (long i = 0; i < 2; i++) {
+		float *x, *y;
+		int w, wb;
+		struct htr_image im;
+
+		CHECK(htr_dataset_image(&ds, i, &im) == 0);
+		CHECK(htr_net_input_image(&x, &w, &im, net) == 0);
+		htr_image_free(&im);
+		CHECK(w == s.width[i] || htr_net_is_ctc(net));
+		wb = htr_set_batch_width(&s, &i, 1);
+		CHECK(wb >= w);
+		y = calloc((size_t)H * wb, sizeof *y);
+		int widths[1];
+		CHECK(htr_set_batch(y, widths, &s, &i, 1, wb, H, NULL, NULL) ==
+		    wb);
+		/* same pixels where both have them, paper (0) beyond */
+		int same = 1;
+		for (int r = 0; r < H; r++)
+			for (int c = 0; c < wb; c++) {
+				float a1 = c < w ? x[r * w + c] : 0;
+				if (a1 != y[r * wb + c])
+					same = 0;
+			}
+		CHECKF(same, "sample %ld of %s", i, vgsl);
+		if (fixed)
+			CHECK(w == htr_net_input_width(net));
+		free(x);
+		free(y);
+	}
+	htr_set_free(&s);
+	htr_alphabet_free(&a);
+	htr_dataset_free(&ds);
+	htr_net_free(net);
+}
+
+int
+main(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(dir, sizeof dir, "%s/test_trainer", t ? t : "/tmp");
+	mkdir(dir, 0777);
+	test_best_path();
+	test_inputs("[1,12,0,1 Cr3,3,4 Mp2,2 Lbx8 O1c3]", 0);
+	test_inputs("[1,10,10,1 Cr3,3,4 Mp2,2 Fr8 O0s3]", 1);
+	return T_DONE();
+}
