@@ -354,10 +354,10 @@ htr_recognize_find_model(char *path, size_t n, const char *name,
 	}
 	if (n)
 		*path = '\0';
-	return htr_fail("default model %s not found (looked in %s%s); "
+	return htr_fail("default model %s not found (looked in %s%s%s); "
 	    "give a model with -m FILE or set HTR_MODELDIR", name,
-	    env && *env ? "$HTR_MODELDIR=" : "$HTR_MODELDIR unset, ",
-	    looked);
+	    env && *env ? "$HTR_MODELDIR=" : "", looked,
+	    env && *env ? "" : "; HTR_MODELDIR is not set");
 }
 
 struct htr_model *

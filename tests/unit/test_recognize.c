@@ -9,8 +9,9 @@
  *  - a fixed-size classifier gives one frame; image records of the wrong
  *    size or kind are refused; the model search path.
  *
- * With "-write-models DIR" it only writes the two models the pipeline
- * tests use (DIR/known.htrm and DIR/crnn.htrm) and exits. */
+ * With "-write-models DIR" it only writes the models the pipeline tests
+ * use (DIR/known.htrm, DIR/crnn.htrm, and DIR/cls.htrm, a random
+ * classifier of 12x12 images) and exits. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,14 +205,21 @@ test_batching(const char *vgsl, int exact)
 	htr_model_free(m);
 }
 
-static void
-test_classifier(void)
+static struct htr_model *
+cls_model(void)
 {
 	static const char *const alpha[] = { "", "0", "1", "2" };
 	struct htr_net *net = htr_net_create(
 	    "[1,12,12,1 Cr3,3,4 Mp2,2 Fr8 O0s4]", 0, 3);
-	struct htr_model *m = net ? htr_model_new(net, alpha, 4,
-	    HTR_LEVEL_CHAR, NULL) : NULL;
+
+	return net ? htr_model_new(net, alpha, 4, HTR_LEVEL_CHAR,
+	    "test_recognize: random weights, seed 3") : NULL;
+}
+
+static void
+test_classifier(void)
+{
+	struct htr_model *m = cls_model();
 	struct htr_image im;
 	struct htr_recognize_in in[3];
 	struct htr_recognize_out out[3];
@@ -302,6 +310,10 @@ main(int argc, char **argv)
 			return fprintf(stderr, "%s\n", htr_errmsg()), 1;
 		htr_model_free(k);
 		htr_model_free(c);
+		snprintf(path, sizeof path, "%s/cls.htrm", argv[2]);
+		if (!(k = cls_model()) || htr_model_save(k, path))
+			return fprintf(stderr, "%s\n", htr_errmsg()), 1;
+		htr_model_free(k);
 		return 0;
 	}
 	test_known();
