@@ -180,6 +180,8 @@ main(int argc, char **argv)
 	    "(%.1f GFLOP per step) = %.0f%% of sgemm 1024^3\n",
 	    B * steps / total, flops * steps / total * 1e-9, flops * 1e-9,
 	    100 * flops * steps / total * 1e-9 / peak);
+	printf("bound: at the sgemm 1024^3 rate throughout, %.1f samples/s\n",
+	    B * peak / (flops * 1e-9));
 	printf("PyTorch 1.13 on the same shape (figure from the brief, 2-core "
 	    "machine): 23.5 samples/s\n");
 	loadavg("after");

@@ -12,7 +12,9 @@
  *         the end of IEND.
  *   JPEG  a source manager that feeds libjpeg one byte at a time from the
  *         stdio buffer, so nothing after the EOI marker is consumed; the
- *         two magic bytes we already read are fed first.
+ *         two magic bytes we already read are fed first.  Data after
+ *         the end marker that cannot start another image is a camera's
+ *         trailer and is skipped.
  *   PNM   the two magic bytes are pushed back with ungetc() and the reader
  *         starts from the magic number.
  *
@@ -289,6 +291,25 @@ src_term(j_decompress_ptr cinfo)
 	(void)cinfo;
 }
 
+/* Cameras and phones often append data after a JPEG's end marker (maker
+ * trailers, embedded videos).  Unless the next byte may start another
+ * image of the stream, the rest of the stream is such a trailer and is
+ * skipped, so that it does not fail as an unknown format. */
+static void
+skip_trailer(FILE *f)
+{
+	int c = getc(f);
+
+	if (c == EOF)
+		return;
+	if (c == 0xFF || c == 0x89 || c == 'P' || isspace(c)) {
+		ungetc(c, f);
+		return;
+	}
+	while (getc(f) != EOF)
+		;
+}
+
 static int
 jpeg_decode(struct jpeg_ctx *c)
 {
@@ -348,6 +369,7 @@ jpeg_decode(struct jpeg_ctx *c)
 		}
 	}
 	jpeg_finish_decompress(ci);
+	skip_trailer(c->f);
 	return 0;
 }
 
@@ -434,7 +456,13 @@ pnm_decode(FILE *f, struct pnm_ctx *c)
 		pm_setjmpbuf(old);
 		return -1;
 	}
+	if (p->depth < 1 || p->depth > 16) {
+		pm_setjmpbuf(old);
+		return htr_fail("%u planes (depth) not supported", p->depth);
+	}
 	alpha = p->have_opacity ? (int)p->opacity_plane : -1;
+	if (alpha >= (int)p->depth)
+		alpha = -1;
 	color = p->depth >= 3 && alpha != 1 && alpha != 2;
 	if (htr_image_init(c->im, p->width, p->height, 255)) {
 		pm_setjmpbuf(old);
@@ -460,7 +488,7 @@ pnm_decode(FILE *f, struct pnm_ctx *c)
 }
 
 static int
-read_pnm(FILE *f, struct htr_image *im)
+read_pnm(FILE *f, struct htr_image *im, const char *kind)
 {
 	struct pnm_ctx c = { .im = im };
 	int rc;
@@ -475,7 +503,7 @@ read_pnm(FILE *f, struct htr_image *im)
 		pnm_freepamrow(c.row);
 	if (rc) {
 		htr_image_free(im);
-		return -1;
+		return htr_fail_prefix(kind);
 	}
 	return 1;
 }
@@ -510,7 +538,8 @@ htr_image_read(FILE *f, struct htr_image *im)
 			    "(this C library allows only one byte)");
 		if (c2 == '2' || c2 == '5')
 			return htr_pgm_read(f, im);
-		return read_pnm(f, im);
+		return read_pnm(f, im, c2 == '1' || c2 == '4' ? "PBM" :
+		    c2 == '7' ? "PAM" : "PPM");
 	}
 	if (c2 == EOF)
 		return htr_fail("truncated file (one byte)");

@@ -425,8 +425,18 @@ test_errors(void)
 	}
 	CHECK(read_file(DIR "empty.pgm", &im) == 0);
 
-	/* A broken PAM: the libnetpbm error comes back, nothing exits. */
+	/* A camera's trailer after a JPEG is skipped, not an error. */
 	FILE *f = tmpfile();
+	copy_into(f, DIR "color.jpg");
+	fputs("SEFH\x01\x02 trailer data", f);
+	rewind(f);
+	CHECK(htr_image_read(f, &im) == 1 && im.w == 40);
+	htr_image_free(&im);
+	CHECK(htr_image_read(f, &im) == 0);
+	fclose(f);
+
+	/* A broken PAM: the libnetpbm error comes back, nothing exits. */
+	f = tmpfile();
 	fputs("P7\nWIDTH 2\nHEIGHT 1\nDEPTH 1\nMAXVAL 255\nENDHDR\n\x01", f);
 	rewind(f);
 	CHECK(htr_image_read(f, &im) == -1 && im.pix == NULL);
