@@ -38,32 +38,32 @@ main(int argc, char **argv)
 	struct htr_pipeline_opts o;
 	struct htr_pipeline *p;
 	struct htr_transcript tr;
-	const char *format = "text", *decoder = "best", *mode = "forecast";
+	const char *format = "text", *decoder = NULL, *mode = "words";
 	unsigned int noprep = 0, line = 0, verbose = 0, seedspec = 0;
-	unsigned int marginspec = 0;
+	unsigned int marginspec = 0, lmwspec = 0, bonusspec = 0, beamspec = 0;
 	int threads = 0, fmt, nin;
-	float lmweight, bonus, addk = 0;
+	float lmweight = 0, bonus = 0, addk = 0.01f;
 	unsigned int seed = 0;
 	long pageno = 0, *first;
 	HTR_CLI_OPTIONS;
 
 	htr_pipeline_defaults(&o);
-	lmweight = o.decode.lmweight;
-	bonus = o.decode.bonus;
 	htr_cli_init("htr", "[-m model.htrm] [-format text|tsv|json|hocr|alto|"
 	    "page] [-decoder best|beam|word] [-beam N] [-lm FILE] [-lmweight F]"
-	    " [-bonus F] [-corpus FILE [-wordchars FILE] [-mode words|ngrams|"
+	    " [-bonus F] [-corpus FILE [-wordchars FILE | -wordcharlist CHARS] "
+	    "[-mode words|ngrams|"
 	    "forecast|sample] [-addk F] [-seed N]] [-line] [-noprep] "
 	    "[-margin N] [-batch N] [-threads N] [-verbose] [file ...]");
 	OPTENT3(0, "m", OPT_STRING, &o.model, NULL, 0);
 	OPTENT3(0, "format", OPT_STRING, &format, NULL, 0);
 	OPTENT3(0, "decoder", OPT_STRING, &decoder, NULL, 0);
-	OPTENT3(0, "beam", OPT_INT, &o.decode.beam, NULL, 0);
+	OPTENT3(0, "beam", OPT_INT, &o.decode.beam, &beamspec, 0);
 	OPTENT3(0, "lm", OPT_STRING, &o.lm, NULL, 0);
-	OPTENT3(0, "lmweight", OPT_FLOAT, &lmweight, NULL, 0);
-	OPTENT3(0, "bonus", OPT_FLOAT, &bonus, NULL, 0);
+	OPTENT3(0, "lmweight", OPT_FLOAT, &lmweight, &lmwspec, 0);
+	OPTENT3(0, "bonus", OPT_FLOAT, &bonus, &bonusspec, 0);
 	OPTENT3(0, "corpus", OPT_STRING, &o.corpus, NULL, 0);
 	OPTENT3(0, "wordchars", OPT_STRING, &o.wordchars, NULL, 0);
+	OPTENT3(0, "wordcharlist", OPT_STRING, &o.wordcharlist, NULL, 0);
 	OPTENT3(0, "mode", OPT_STRING, &mode, NULL, 0);
 	OPTENT3(0, "addk", OPT_FLOAT, &addk, NULL, 0);
 	OPTENT3(0, "seed", OPT_UINT, &seed, &seedspec, 0);
@@ -78,15 +78,22 @@ main(int argc, char **argv)
 	if ((fmt = htr_format_parse(format)) < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES
 		    ", not '%s'", format);
-	o.decode.method = lookup("decoder", decoder, decoders, 3);
+	/* the defaults of htr-ctcdecode: -corpus means word beam search,
+	 * -lm beam search; a character LM weighs 0.5, word LMs 1 */
+	o.decode.method = decoder ? lookup("decoder", decoder, decoders, 3) :
+	    o.corpus ? HTR_DECODE_WORD : o.lm ? HTR_DECODE_BEAM :
+	    HTR_DECODE_BEST;
 	o.decode.wbsmode = lookup("mode", mode, modes, 4);
-	o.decode.lmweight = lmweight;
+	o.decode.lmweight = lmwspec ? lmweight :
+	    o.decode.method == HTR_DECODE_BEAM ? 0.5f : 1.0f;
 	o.decode.bonus = bonus;
 	o.addk = addk;
+	if (addk < 0)
+		htr_cli_usage("-addk must not be negative");
 	if (seedspec)
 		o.decode.seed = seed;
-	if (o.decode.beam < 1 || o.decode.beam > 100000)
-		htr_cli_usage("-beam must be 1..100000");
+	if (o.decode.beam < 1 || o.decode.beam > 10000)
+		htr_cli_usage("-beam must be 1..10000");
 	if (o.batch < 1 || o.batch > 4096)
 		htr_cli_usage("-batch must be 1..4096");
 	if (threads < 0 || threads > 1024)
@@ -95,8 +102,15 @@ main(int argc, char **argv)
 		htr_cli_usage("-margin must be 0..1000");
 	if (o.decode.method == HTR_DECODE_WORD && !o.corpus)
 		htr_cli_usage("-decoder word needs -corpus FILE");
-	if (o.lm && o.decode.method != HTR_DECODE_BEAM)
-		htr_cli_usage("-lm is for -decoder beam");
+	if (o.decode.method != HTR_DECODE_WORD && (o.corpus || o.wordchars ||
+	    o.wordcharlist))
+		htr_cli_usage("-corpus and -wordchars go with -decoder word");
+	if (o.wordchars && o.wordcharlist)
+		htr_cli_usage("give -wordchars or -wordcharlist, not both");
+	if (o.decode.method != HTR_DECODE_BEAM && (o.lm || bonusspec))
+		htr_cli_usage("-lm and -bonus go with -decoder beam");
+	if (o.decode.method == HTR_DECODE_BEST && beamspec)
+		htr_cli_usage("-beam goes with -decoder beam or word");
 	if (fmt == HTR_FORMAT_PAGE && argc > 2)
 		htr_cli_usage("-format page writes one page: give one file");
 	o.prep = !noprep;

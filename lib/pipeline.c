@@ -39,6 +39,7 @@ htr_pipeline_defaults(struct htr_pipeline_opts *o)
 	htr_prep_defaults(&o->prepopts);
 	o->margin = -1;
 	o->batch = HTR_RECOGNIZE_BATCH;
+	o->addk = 0.01;
 	htr_decode_defaults(&o->decode);
 }
 
@@ -108,8 +109,9 @@ load_lms(struct htr_pipeline *p, const struct htr_pipeline_opts *o)
 			free(corpus);
 			return -1;
 		}
-		r = htr_wordlm_build(&p->wlm, corpus, len, wc, wclen, &p->a,
-		    o->addk);
+		r = htr_wordlm_build(&p->wlm, corpus, len,
+		    wc ? wc : o->wordcharlist, wc ? wclen : o->wordcharlist ?
+		    strlen(o->wordcharlist) : 0, &p->a, o->addk);
 		free(corpus);
 		free(wc);
 		if (r)
@@ -129,7 +131,7 @@ htr_pipeline_new(const struct htr_pipeline_opts *o)
 		return NULL;
 	p->o = *o;
 	p->o.model = p->o.argv0 = p->o.lm = p->o.corpus = p->o.wordchars =
-	    NULL;
+	    p->o.wordcharlist = NULL;
 	p->dec = o->decode;
 	p->dec.lm = NULL;
 	p->dec.wlm = NULL;

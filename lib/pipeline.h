@@ -56,7 +56,9 @@ struct htr_pipeline_opts {
 	                         * (and bigrams) of word beam search */
 	const char *wordchars;  /* file of the characters that make words,
 	                         * or NULL (letters and digits) */
-	double addk;            /* word LM smoothing (default 0) */
+	const char *wordcharlist; /* or those characters as a string */
+	double addk;            /* word LM add-k smoothing (default 0.01, as
+	                         * htr-ctcdecode) */
 };
 
 /* What happened to one image: sizes, what preprocessing found, lines,
@@ -82,7 +84,7 @@ struct htr_result {
 
 /* The defaults of htr(1): the default line model, htr-prep's chain, line
  * segmentation with automatic margin, batch HTR_RECOGNIZE_BATCH, best
- * path decoding (htr_decode_defaults). */
+ * path decoding (htr_decode_defaults), addk 0.01. */
 void htr_pipeline_defaults(struct htr_pipeline_opts *o);
 
 /* Loads the model and the decoder's files.  NULL + htr_fail() naming the
