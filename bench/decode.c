@@ -134,7 +134,7 @@ main(int argc, char **argv)
 			break;
 		if (htr_tensor_read_csv(f, &m[nline]) ||
 		    m[nline].dim[1] != a.n ||
-		    htr_logprob_normalize(m[nline].data, m[nline].dim[0], a.n,
+		    htr_decode_normalize(m[nline].data, m[nline].dim[0], a.n,
 		    HTR_VALUES_LOGIT, 1)) {
 			fprintf(stderr, "decode: %s: bad matrix\n", path);
 			return 1;

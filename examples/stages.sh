@@ -47,7 +47,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 split_png() {
 	rm -rf "$2"
 	mkdir -p "$2"
-	pnmsplit "$1" "$tmp/split-%d.pgm"
+	pnmsplit -quiet "$1" "$tmp/split-%d.pgm"
 	for f in "$tmp"/split-*.pgm; do
 		[ -e "$f" ] || continue
 		n=${f##*-}

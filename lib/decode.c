@@ -26,7 +26,7 @@ lse(double a, double b)
 }
 
 int
-htr_logprob_normalize(float *m, int T, int C, int values, int blanklast)
+htr_decode_normalize(float *m, int T, int C, int values, int blanklast)
 {
 	for (int t = 0; t < T; t++) {
 		float *r = m + (long)t * C;
@@ -685,7 +685,7 @@ ext_label(const int *label, int s)
 }
 
 double
-htr_ctc_logprob(const float *lp, int T, int C, const int *label, int n)
+htr_decode_logprob(const float *lp, int T, int C, const int *label, int n)
 {
 	int S = 2 * n + 1;
 	double *a = htr_alloc((size_t)S, sizeof *a), *b;

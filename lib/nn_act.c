@@ -6,25 +6,36 @@
 #include "par.h"
 #include "rng.h"
 
-/* In place: one pointer, so the compiler vectorises without alias checks. */
+/* In place: one pointer, and blocks of 8 so that gcc -O2 vectorises. */
 static void
 act_inplace(float *y, size_t n, int act)
 {
+	size_t i = 0;
+
 	switch (act) {
 	case HTR_ACT_RELU:
-		for (size_t i = 0; i < n; i++)
-			y[i] = y[i] > 0 ? y[i] : 0;
+	case HTR_ACT_LEAKY: {
+		/* max(v, 0) + k min(v, 0) as two selects: a form gcc -O2
+		 * vectorises in blocks of 8 (exact; ReLU may give -0) */
+		float k = act == HTR_ACT_RELU ? 0 : HTR_LEAKY_SLOPE;
+		for (; i + 8 <= n; i += 8)
+			for (int j = 0; j < 8; j++) {
+				float v = y[i + j];
+				float p = v > 0.f ? v : 0.f, q = v > 0.f ? 0.f : v;
+				y[i + j] = p + k * q;
+			}
+		for (; i < n; i++) {
+			float v = y[i];
+			y[i] = (v > 0.f ? v : 0.f) + k * (v > 0.f ? 0.f : v);
+		}
 		break;
-	case HTR_ACT_LEAKY:
-		for (size_t i = 0; i < n; i++)
-			y[i] = y[i] > 0 ? y[i] : HTR_LEAKY_SLOPE * y[i];
-		break;
+	}
 	case HTR_ACT_TANH:
-		for (size_t i = 0; i < n; i++)
+		for (; i < n; i++)
 			y[i] = tanhf(y[i]);
 		break;
 	case HTR_ACT_SIGMOID:
-		for (size_t i = 0; i < n; i++)
+		for (; i < n; i++)
 			y[i] = 1 / (1 + expf(-y[i]));
 		break;
 	}
@@ -66,13 +77,20 @@ act_bwd(float *restrict din, const float *restrict dout,
 			din[i] += dout[i];
 		break;
 	case HTR_ACT_RELU:
-		for (size_t i = 0; i < n; i++)
-			din[i] += out[i] > 0 ? dout[i] : 0;
+	case HTR_ACT_LEAKY: {
+		float k = act == HTR_ACT_RELU ? 0 : HTR_LEAKY_SLOPE;
+		size_t i = 0;
+		for (; i + 8 <= n; i += 8)
+			for (int j = 0; j < 8; j++) {
+				float f = out[i + j] > 0.f ? 1.f : k;
+				din[i + j] += f * dout[i + j];
+			}
+		for (; i < n; i++) {
+			float f = out[i] > 0.f ? 1.f : k;
+			din[i] += f * dout[i];
+		}
 		break;
-	case HTR_ACT_LEAKY:
-		for (size_t i = 0; i < n; i++)
-			din[i] += out[i] > 0 ? dout[i] : HTR_LEAKY_SLOPE * dout[i];
-		break;
+	}
 	case HTR_ACT_TANH:
 		for (size_t i = 0; i < n; i++)
 			din[i] += dout[i] * (1 - out[i] * out[i]);

@@ -83,7 +83,12 @@ im2col_ch(void *ctx, size_t c0, size_t c1)
 static void
 add(float *restrict y, const float *restrict x, int n)
 {
-	for (int i = 0; i < n; i++)
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			y[i + j] += x[i + j];
+	for (; i < n; i++)
 		y[i] += x[i];
 }
 

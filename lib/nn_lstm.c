@@ -5,7 +5,6 @@
 
 #include "gemm.h"
 #include "layers.h"
-#include "par.h"
 
 size_t
 htr_lstm_scratch(int T, int N, int H)
@@ -113,7 +112,7 @@ htr_lstm_forward(float *h, float *c, float *gates, const float *x,
 			    wh, H, 1, gt, L);
 		struct step k = { h, c, gates, NULL, NULL, NULL, NULL, len, t, p,
 		    s, N, H, ldh };
-		htr_par_for(N, 40 * (size_t)H, fwd_step, &k);
+		fwd_step(&k, 0, N);   /* too little work per step for threads */
 	}
 }
 
@@ -135,7 +134,7 @@ htr_lstm_backward(float *dx, float *dwx, float *dwh, float *db,
 		float *dgt = dg + (size_t)t * N * G;
 		struct step k = { NULL, (float *)c, (float *)gates, dg, dhn, dcn, dh,
 		    len, t, p, s, N, H, ldh };
-		htr_par_for(N, 20 * (size_t)H, bwd_step, &k);
+		bwd_step(&k, 0, N);
 		if (s > 0)
 			htr_sgemm(0, 0, N, H, G, 1, dgt, G, wh, H, 0, dhn, H);
 	}

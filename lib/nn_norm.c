@@ -33,14 +33,24 @@ sum(const float *restrict x, int n, float mu, int sq)
 static void
 affine(float *restrict y, const float *restrict x, int n, float a, float b)
 {
-	for (int i = 0; i < n; i++)
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			y[i + j] = a * x[i + j] + b;
+	for (; i < n; i++)
 		y[i] = a * x[i] + b;
 }
 
 static void
 affine_inplace(float *y, int n, float a, float b)
 {
-	for (int i = 0; i < n; i++)
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			y[i + j] = a * y[i + j] + b;
+	for (; i < n; i++)
 		y[i] = a * y[i] + b;
 }
 
@@ -49,7 +59,12 @@ static void
 bn_dx(float *restrict dx, const float *restrict dy, const float *restrict x,
     int n, float k, float mdy, float mu, float mx)
 {
-	for (int i = 0; i < n; i++)
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			dx[i + j] += k * (dy[i + j] - mdy - (x[i + j] - mu) * mx);
+	for (; i < n; i++)
 		dx[i] += k * (dy[i] - mdy - (x[i] - mu) * mx);
 }
 

@@ -599,7 +599,8 @@ skew_score(const struct points *p, double deg, long *bins, int nbins)
 
 	memset(bins, 0, (size_t)nbins * sizeof *bins);
 	for (size_t i = 0; i < p->n; i++) {
-		int b = (int)lround(p->x[i] * s + p->y[i] * c) + nbins / 2;
+		/* >= 0 inside the bins, so the cast rounds (lround is slow) */
+		int b = (int)(p->x[i] * s + p->y[i] * c + nbins / 2 + 0.5);
 		if (b >= 0 && b < nbins)
 			bins[b]++;
 	}
@@ -672,8 +673,8 @@ slant_score(const struct points *p, double deg, long *bins, int nbins)
 		bins[3 * i + 2] = -(1L << 30);
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		int y = (int)lround(p->y[i] - 0.5f);
-		int c = (int)lround(p->x[i] + p->y[i] * t) + ncol / 2;
+		int y = (int)(p->y[i] + p->cy);          /* the row */
+		int c = (int)(p->x[i] + p->y[i] * t + ncol / 2 + 0.5);
 		if (c < 0 || c >= ncol)
 			continue;
 		bins[3 * c]++;

@@ -4,9 +4,10 @@
  *
  * All functions work on 8-bit gray images (struct htr_image) with ink dark
  * (0) on light paper (255).  Binary results use exactly 0 and 255.  Where
- * a function needs to know which pixels are ink (skew, slant, components,
- * thinning) it thresholds a gray image with Otsu's method; a binary image
- * passes through that unchanged.
+ * a function needs to know which pixels are ink it thresholds a gray
+ * image itself: components and thinning with Otsu's global threshold (a
+ * binary image passes through unchanged), the skew and slant searches
+ * with Sauvola's local one.  All functions are thread-safe.
  *
  * In-place functions may change im->w, im->h and im->pix (the old buffer
  * is freed); tags are always kept.  Functions with an 'out' argument
@@ -20,8 +21,9 @@
  * when their tops lean right (like italics).
  *
  * htr_prep_run() applies a whole chain described by struct htr_prep_opts;
- * htr-prep, htr-segment and htr-train use it so that every stage sees the
- * same preprocessing.
+ * it is what htr-prep runs, and what other programs (htr-segment,
+ * htr-train, htr-serve) should call so that they all see the same
+ * preprocessing.
  */
 #ifndef HTR_PREP_H
 #define HTR_PREP_H

@@ -15,6 +15,9 @@
 #define SAUVOLA_K     0.25
 #define SAUVOLA_R     128.0
 #define FRAME_H       3.5    /* any component taller (P): dropped */
+#define STROKE_LEN    3.0    /* a component this long (P) with less ink */
+#define STROKE_INK    1.5    /* than this many stroke widths x length: a
+                              * single stroke (frame piece, flourish) */
 #define SPECK_AREA    0.01   /* area below SPECK_AREA ch^2: a speck */
 #define GRID          12     /* grid cells per P */
 #define BLUR_X        1.0    /* sigma of the line-finding blur along x (P) */
@@ -30,6 +33,13 @@
 #define REACH         0.25   /* a ridge crosses a component this far off */
 #define CLIP          0.6    /* ink farther from its ridge is dropped (P) */
 #define LINE_MIN_H    0.7    /* lower line boxes are not lines (ch) */
+#define HALF_PEAK     0.5    /* a period at 1/2 or 1/3 of the best one
+                              * this strong is the pitch */
+#define PITCH_HI      4      /* longest pitch looked for (ch) */
+#define SPLIT_GAP     2.0    /* a line splits at gaps wider than this (P) */
+#define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
+#define SHORT_W       0.35   /* narrower lines (of the median line) go */
+#define SALVAGE       0.35   /* frame ink this near a ridge is text (P) */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 
 struct comp {
@@ -56,6 +66,7 @@ struct ctx {
 	int nc;
 	double ch;              /* typical component height */
 	double pitch;           /* line pitch */
+	double sw;              /* stroke width: median horizontal ink run */
 	/* line finding grid */
 	int ds, gw, gh;
 	float *grid;            /* [gh][gw] */
@@ -377,7 +388,8 @@ estimate_height(struct ctx *x, double *ch)
 static int
 estimate_pitch(struct ctx *x)
 {
-	int ns = 6, lo = (int)(0.7 * x->ch), hi = (int)(4 * x->ch), best = -1;
+	int ns = 6, lo = (int)(0.7 * x->ch), hi = (int)(PITCH_HI * x->ch);
+	int best = -1;
 	double *prof, *ac, bv = 0;
 
 	if (lo < 2)
@@ -423,12 +435,12 @@ estimate_pitch(struct ctx *x)
 	/* the strongest peak may be a multiple of the pitch */
 	for (int div = 3; best > 0 && div >= 2; div--) {
 		int t = best / div;
-		for (int lag = t - 2; lag <= t + 2; lag++) {
+		for (int lag = t - t / 10 - 1; lag <= t + t / 10 + 1; lag++) {
 			if (lag < lo || lag > hi)
 				continue;
 			double a = ac[lag - lo], b = ac[lag - lo + 1],
 			    c = ac[lag - lo + 2];
-			if (b > a && b >= c && b > 0.5 * bv) {
+			if (b > a && b >= c && b > HALF_PEAK * bv) {
 				best = lag;
 				div = 0;
 				break;
@@ -475,6 +487,32 @@ drop_dashes(struct ctx *x)
 	return 0;
 }
 
+static void
+stroke_width(struct ctx *x)
+{
+	long hist[65] = {0}, n = 0, acc = 0;
+
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < x->w;) {
+			int a = i;
+			while (i < x->w && x->ink[(size_t)y * x->w + i])
+				i++;
+			if (i > a) {
+				hist[i - a > 64 ? 64 : i - a]++;
+				n++;
+			} else
+				i++;
+		}
+	x->sw = 1;
+	for (int k = 1; k <= 64; k++) {
+		acc += hist[k];
+		if (acc >= (n + 1) / 2) {
+			x->sw = k;
+			break;
+		}
+	}
+}
+
 static int
 filter_components(struct ctx *x)
 {
@@ -490,10 +528,13 @@ filter_components(struct ctx *x)
 		if (border)
 			c->drop = 1;
 		else if (bh > FRAME_H * x->pitch)
-			c->drop = 1;
+			c->drop = 3;  /* frame, maybe touching text */
 		else if (bw > 6 * ch && c->area < 0.02 * bw * bh &&
 		    bh > 2 * ch)
-			c->drop = 1;  /* thin frame-like outline */
+			c->drop = 3;  /* thin frame-like outline */
+		else if ((bh > bw ? bh : bw) > STROKE_LEN * x->pitch &&
+		    c->area < STROKE_INK * x->sw * (bh > bw ? bh : bw))
+			c->drop = 1;  /* one long stroke: frame piece, flourish */
 		else if (c->area < SPECK_AREA * ch * ch || c->area < 3)
 			c->drop = 2;  /* speck: kept only near a line */
 	}
@@ -862,6 +903,37 @@ paint(struct ctx *x, int *owner, int i, int line)
 		}
 }
 
+/* A frame that touches text: its pixels close to a ridge, within the
+ * ridge's extent, are that line's ink (the words the frame runs into);
+ * the rest stays dropped. */
+static void
+salvage(struct ctx *x, int *owner, int i)
+{
+	const struct comp *c = &x->c[i];
+	double near = SALVAGE * x->pitch;
+
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int xx = c->x0; xx <= c->x1; xx++) {
+			size_t k = (size_t)y * x->w + xx;
+			int bl = -1;
+			double bd = near;
+			if (x->lab[k] != i + 1)
+				continue;
+			for (int l = 0; l < x->nl; l++) {
+				double d;
+				if (xx < x->lx0[l] || xx > x->lx1[l])
+					continue;
+				d = fabs(y - x->ly[(size_t)l * x->w + xx]);
+				if (d <= bd) {
+					bd = d;
+					bl = l;
+				}
+			}
+			if (bl >= 0)
+				owner[k] = bl + 1;
+		}
+}
+
 /* Gives every component a line: first the text-sized ones (a component
  * crossing two ridges is split pixel by pixel), then the specks, which
  * only join a line near its ridge and within its ink's x range (so the
@@ -894,6 +966,10 @@ assign(struct ctx *x, int *owner)
 
 		if (c->drop == 1 || (c->drop == 2) != pass)
 			continue;
+		if (c->drop == 3) {
+			salvage(x, owner, i);
+			continue;
+		}
 		for (int l = 0; l < x->nl; l++) {
 			double d = line_dist(x, l, cx, cy);
 			float yl = x->ly[(size_t)l * w + xi];
@@ -953,6 +1029,87 @@ assign(struct ctx *x, int *owner)
 	free(lx0);
 	free(lx1);
 	return 0;
+}
+
+/* Splits a line at every column gap wider than SPLIT_GAP P: two texts
+ * side by side (a place and a date), or a margin note caught by a ridge,
+ * become lines of their own. */
+static int
+split_lines(struct ctx *x, int *owner)
+{
+	int w = x->w, nl0 = x->nl, *cols, *seg;
+	double gap = fmax(SPLIT_GAP * x->pitch, SPLIT_GAP_CH * x->ch);
+
+	if (!nl0)
+		return 0;
+	if (!(cols = htr_alloc(w, sizeof *cols)) ||
+	    !(seg = htr_alloc(w, sizeof *seg))) {
+		free(cols);
+		return -1;
+	}
+	for (int l = 0; l < nl0; l++) {
+		int y0 = x->h, y1 = -1, nseg = 0, last = -1;
+		for (int i = 0; i < w; i++)
+			cols[i] = 0;
+		for (int y = 0; y < x->h; y++)
+			for (int i = 0; i < w; i++)
+				if (owner[(size_t)y * w + i] == l + 1) {
+					cols[i]++;
+					if (y < y0) y0 = y;
+					if (y > y1) y1 = y;
+				}
+		/* seg[i]: segment number of column i */
+		for (int i = 0; i < w; i++) {
+			if (cols[i]) {
+				if (last < 0 || i - last - 1 > gap)
+					nseg++;
+				last = i;
+			}
+			seg[i] = nseg - 1;
+		}
+		if (nseg < 2)
+			continue;
+		/* segment 0 stays line l; the others get new lines */
+		int base = x->nl;
+		float *ly = htr_realloc(x->ly, (size_t)(base + nseg - 1) * w,
+		    sizeof *ly);
+		if (!ly)
+			goto oom;
+		x->ly = ly;
+		int *a = htr_realloc(x->lx0, base + nseg - 1, sizeof *a);
+		if (!a)
+			goto oom;
+		x->lx0 = a;
+		if (!(a = htr_realloc(x->lx1, base + nseg - 1, sizeof *a)))
+			goto oom;
+		x->lx1 = a;
+		for (int k = 1; k < nseg; k++) {
+			int n = base + k - 1, sx0 = w, sx1 = -1;
+			memcpy(x->ly + (size_t)n * w, x->ly + (size_t)l * w,
+			    (size_t)w * sizeof *x->ly);
+			for (int i = 0; i < w; i++)
+				if (seg[i] == k && cols[i]) {
+					if (i < sx0) sx0 = i;
+					sx1 = i;
+				}
+			x->lx0[n] = sx0;
+			x->lx1[n] = sx1;
+		}
+		for (int y = y0; y <= y1; y++)
+			for (int i = 0; i < w; i++) {
+				size_t k = (size_t)y * w + i;
+				if (owner[k] == l + 1 && seg[i] > 0)
+					owner[k] = base + seg[i];
+			}
+		x->nl = base + nseg - 1;
+	}
+	free(cols);
+	free(seg);
+	return 0;
+oom:
+	free(cols);
+	free(seg);
+	return -1;
 }
 
 /* ---- lines, words, characters ---------------------------------------- */
@@ -1042,9 +1199,11 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		/* remember the old index in x0's place after sorting */
 	}
 	/* margin notes: a line wholly left of where the median line starts,
-	 * or wholly right of where it ends, is not part of the text block */
+	 * or wholly right of where it ends, is not part of the text block;
+	 * nor is a line narrower than SHORT_W of the median line (stamps,
+	 * page numbers, bits of frames and flourishes) */
 	{
-		int *v = htr_alloc(2 * x->nl, sizeof *v), nv = 0;
+		int *v = htr_alloc(3 * x->nl, sizeof *v), nv = 0;
 		if (!v) {
 			free(li);
 			free(remap);
@@ -1064,6 +1223,16 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 				if (li[l].box[0] + li[l].box[2] < m0 ||
 				    li[l].box[0] > m1)
 					li[l].area = 0;
+			int nw = 0, *ws = v + 2 * x->nl;
+			for (int l = 0; l < x->nl; l++)
+				if (li[l].area)
+					ws[nw++] = li[l].box[2];
+			if (nw >= 3) {
+				qsort(ws, nw, sizeof *ws, cmp_int);
+				for (int l = 0; l < x->nl; l++)
+					if (li[l].box[2] < SHORT_W * ws[nw / 2])
+						li[l].area = 0;
+			}
 		}
 		free(v);
 	}
@@ -1350,7 +1519,8 @@ htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 	if (!(s->owner = htr_zalloc(n, sizeof *s->owner)) ||
 	    !(x.ink = htr_alloc(n, 1)) || !(x.lab = htr_alloc(n, sizeof *x.lab)))
 		goto fail;
-	if (binarise(&x) || erase_rules(&x) || components(&x) || estimate_height(&x, &x.ch))
+	if (binarise(&x) || erase_rules(&x) || (stroke_width(&x), 0) ||
+	    components(&x) || estimate_height(&x, &x.ch))
 		goto fail;
 	s->height = x.ch;
 	if (x.ch > 0) {
@@ -1366,7 +1536,8 @@ htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 		if (make_lines(&x))
 			goto fail;
 	}
-	if (assign(&x, s->owner) || finish_lines(&x, s))
+	if (assign(&x, s->owner) || split_lines(&x, s->owner) ||
+	    finish_lines(&x, s))
 		goto fail;
 	if (level != HTR_SEGMENT_LINE && words_and_chars(s, level))
 		goto fail;

@@ -470,6 +470,14 @@ write_alto(FILE *f, const struct htr_transcript *tr)
 			fprintf(f, " <TextLine ID=\"p%ld_l%ld\"", np, i - l0 + 1);
 			alto_box(f, l->box);
 			fputs(">\n", f);
+			/* ALTO wants a String in every line: an empty one for a
+			 * line read as nothing */
+			if (l->nw == 0) {
+				fprintf(f, "  <String ID=\"p%ld_l%ld_w1\" "
+				    "CONTENT=\"\"", np, i - l0 + 1);
+				alto_box(f, l->box);
+				fputs("/>\n", f);
+			}
 			for (long k = 0; k < l->nw; k++) {
 				const struct htr_tword *w = &tr->word[l->w0 + k];
 				char buf[4096];

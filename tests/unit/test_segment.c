@@ -12,7 +12,8 @@
 #include "t.h"
 
 /* Line-detection F1 at IoU >= 0.5 that the real page must reach; measured
- * 0.811 (17 true lines, 20 found, 15 matched) when the fixture was made. */
+ * 0.833 (17 true lines, 19 found, 15 matched); some slack for other
+ * compilers and libm. */
 #define REAL_F1 0.75
 
 #define MAXL 8
