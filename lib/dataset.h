@@ -1,5 +1,5 @@
-/* dataset.h — labelled images for training and evaluation, and the
- * alphabet that maps their text to network classes.
+/* dataset.h — labelled images for training and evaluation (their text
+ * becomes network classes in labels.h).
  *
  * Sources:
  *   TSV manifest   path<TAB>text per line, UTF-8; paths relative to the
@@ -67,36 +67,5 @@ const char *htr_dataset_where(const struct htr_dataset *ds, long i,
  * -1 (htr_fail). */
 int  htr_dataset_split(struct htr_dataset *ds, long nvalid,
 	struct htr_dataset *valid);
-
-/* The classes of a network: code points, cp[0] = 0 standing for the CTC
- * blank (never a character); the others in increasing order. */
-#define HTR_ALPHABET_MAX 65536
-struct htr_alphabet {
-	int n;                  /* classes, blank included */
-	uint32_t *cp;           /* [n] */
-};
-
-/* Every code point used by the texts of ds, plus the blank. */
-int  htr_alphabet_build(struct htr_alphabet *a, const struct htr_dataset *ds);
-/* From a UTF-8 string of the characters (blank not included). */
-int  htr_alphabet_from_utf8(struct htr_alphabet *a, const char *chars);
-/* The characters as one UTF-8 string (blank left out); malloc'd. */
-char *htr_alphabet_to_utf8(const struct htr_alphabet *a);
-void htr_alphabet_free(struct htr_alphabet *a);
-/* Class of a code point, or -1 when it is not in the alphabet. */
-int  htr_alphabet_index(const struct htr_alphabet *a, uint32_t cp);
-/* Text -> class indices (at most max stored).  Returns the number of
- * classes, or -1 (htr_fail) naming the first character not in the
- * alphabet. */
-long htr_alphabet_encode(const struct htr_alphabet *a, const char *text,
-	int *labels, long max);
-/* Class indices -> UTF-8 text into buf (size n, always NUL-ended); blanks
- * and out-of-range indices are skipped.  Returns the string length. */
-long htr_alphabet_decode(const struct htr_alphabet *a, const int *labels,
-	long nlabels, char *buf, long n);
-/* Checks that every text of ds can be encoded; the error names the file
- * and line of the first that cannot. */
-int  htr_dataset_check_alphabet(const struct htr_dataset *ds,
-	const struct htr_alphabet *a);
 
 #endif

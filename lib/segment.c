@@ -18,6 +18,9 @@
 #define STROKE_LEN    3.0    /* a component this long (P) with less ink */
 #define STROKE_INK    1.5    /* than this many stroke widths x length: a
                               * single stroke (frame piece, flourish) */
+#define SOLID         0.7    /* a blob filling its box this much is no ink */
+#define DASH_H        0.2    /* a stroke lower than this (P), wider than */
+#define DASH_INK      1.2    /* 0.5 P, with this little ink: a dash */
 #define SPECK_AREA    0.01   /* area below SPECK_AREA ch^2: a speck */
 #define GRID          12     /* grid cells per P */
 #define BLUR_X        1.0    /* sigma of the line-finding blur along x (P) */
@@ -535,6 +538,12 @@ filter_components(struct ctx *x)
 		else if ((bh > bw ? bh : bw) > STROKE_LEN * x->pitch &&
 		    c->area < STROKE_INK * x->sw * (bh > bw ? bh : bw))
 			c->drop = 1;  /* one long stroke: frame piece, flourish */
+		else if (bh < DASH_H * x->pitch && bw > 3 * bh && bw > 0.5 *
+		    x->pitch && c->area < DASH_INK * x->sw * bw)
+			c->drop = 1;  /* a dash: line filler, underline */
+		else if (bw > 0.5 * ch && bh > 0.5 * ch && bw < 3 * bh &&
+		    bh < 3 * bw && c->area > SOLID * bw * bh)
+			c->drop = 1;  /* solid blob: punch hole, ink blot */
 		else if (c->area < SPECK_AREA * ch * ch || c->area < 3)
 			c->drop = 2;  /* speck: kept only near a line */
 	}

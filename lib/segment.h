@@ -5,7 +5,8 @@
  * level are solid border) and ruled lines are erased.  The ink is cut into
  * 8-connected components; the scale (typical component height) and the
  * line pitch (period of the row profiles) are measured on the page.
- * Components touching the page edge, single long strokes, broken rules and
+ * Components touching the page edge, solid blobs (punch holes), single
+ * long strokes, dashes (line fillers), broken rules and
  * specks are set aside; frames (very tall components) are too, except
  * their ink next to a text line (words the frame runs into).  Text lines
  * are ridges of the ink density blurred much more along x than along y,

@@ -13,6 +13,7 @@
 #include "ctc.h"
 #include "feat.h"
 #include "htr.h"
+#include "labels.h"
 #include "model.h"
 #include "net.h"
 #include "rng.h"
@@ -67,8 +68,11 @@ htr_set_prepare(struct htr_set *s, const struct htr_dataset *ds,
 	int ctc = htr_net_is_ctc(net), minw = htr_net_min_width(net);
 	long cap = 0, used = 0;
 	char where[600];
+	struct htr_labeler lab = {0};
 
 	memset(s, 0, sizeof *s);
+	if (a && htr_labeler_init(&lab, a))
+		return -1;
 	s->ds = ds;
 	if (!(s->im = htr_zalloc((size_t)ds->n, sizeof *s->im)) ||
 	    !(s->width = htr_alloc((size_t)ds->n, sizeof *s->width)) ||
@@ -112,8 +116,9 @@ htr_set_prepare(struct htr_set *s, const struct htr_dataset *ds,
 			cap = nc;
 		}
 		s->label_off[i] = used;
-		if (htr_alphabet_encode(a, ds->s[i].text, s->labels + used, n)
-		    < 0) {
+		/* (n code points make n or fewer symbols) */
+		if ((n = htr_labeler_encode(&lab, ds->s[i].text, s->labels + used,
+		    n)) < 0) {
 			if (strict)
 				goto fail_where;
 			s->label_len[i] = -1;
@@ -121,8 +126,8 @@ htr_set_prepare(struct htr_set *s, const struct htr_dataset *ds,
 		}
 		if (!ctc && n != 1) {
 			if (strict) {
-				htr_fail("a classifier takes one character per "
-				    "image, not \"%.40s\"", ds->s[i].text);
+				htr_fail("a classifier takes one symbol per image, "
+				    "not \"%.40s\"", ds->s[i].text);
 				goto fail_where;
 			}
 			s->label_len[i] = -1;
@@ -137,11 +142,13 @@ htr_set_prepare(struct htr_set *s, const struct htr_dataset *ds,
 	}
 	if (a && !s->labels && !(s->labels = htr_alloc(1, sizeof *s->labels)))
 		goto fail;
+	htr_labeler_free(&lab);
 	return 0;
 fail_where:
 	htr_fail_prefix(htr_dataset_where(ds, s->n ? s->n - 1 : 0, where,
 	    sizeof where));
 fail:
+	htr_labeler_free(&lab);
 	htr_set_free(s);
 	return -1;
 }
@@ -388,63 +395,6 @@ out:
 	return rc;
 }
 
-/* ---- alphabets of models ---- */
-
-char **
-htr_alphabet_strings(const struct htr_alphabet *a)
-{
-	char **s = htr_zalloc((size_t)a->n, sizeof *s);
-
-	if (!s)
-		return NULL;
-	for (int i = 0; i < a->n; i++) {
-		if (!(s[i] = htr_alloc(8, 1))) {
-			htr_strings_free(s, a->n);
-			return NULL;
-		}
-		if (i == 0)
-			s[i][0] = 0;
-		else
-			htr_utf8_encode(a->cp[i], s[i]);
-	}
-	return s;
-}
-
-void
-htr_strings_free(char **s, int n)
-{
-	if (!s)
-		return;
-	for (int i = 0; i < n; i++)
-		free(s[i]);
-	free(s);
-}
-
-int
-htr_alphabet_from_model(struct htr_alphabet *a, const struct htr_model *m)
-{
-	a->n = 0;
-	if (!(a->cp = htr_alloc((size_t)m->nclass, sizeof *a->cp)))
-		return -1;
-	a->cp[0] = 0;
-	for (int i = 1; i < m->nclass; i++) {
-		uint32_t cp[2];
-		if (htr_utf8_decode(m->alphabet[i], cp, 2) != 1) {
-			htr_alphabet_free(a);
-			return htr_fail("class %d (\"%s\") of the model is not one "
-			    "character", i, m->alphabet[i]);
-		}
-		a->cp[i] = cp[0];
-		if (i > 1 && cp[0] <= a->cp[i - 1]) {
-			htr_alphabet_free(a);
-			return htr_fail("the model's alphabet is not in code point "
-			    "order");
-		}
-	}
-	a->n = m->nclass;
-	return 0;
-}
-
 /* ---- training ---- */
 
 void
@@ -684,7 +634,7 @@ int
 htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
     const struct htr_dataset *valid)
 {
-	struct htr_alphabet alpha = {0, NULL};
+	struct htr_alphabet alpha = {0, NULL, NULL};
 	struct htr_model *model = NULL;
 	struct htr_net *net = NULL;
 	struct htr_set ts = {0}, vs = {0};
@@ -695,7 +645,7 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	int *widths = NULL, *labels = NULL, *lens = NULL, *targets = NULL;
 	float *x = NULL;
 	size_t xcap = 0;
-	char **strings = NULL, path[1200];
+	char path[1200];
 	int rc = -1, H, ctc, resumed = 0;
 	FILE *log = NULL;
 	double t0 = now_s(), last_report = t0, last_ckpt = t0, seconds0;
@@ -725,7 +675,8 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 		if (htr_net_ckpt_load(net, path, extra, sizeof extra) ||
 		    state_parse(&st, extra))
 			goto resume_fail;
-		if (htr_alphabet_from_model(&alpha, model))
+		if (htr_alphabet_init(&alpha, (const char *const *)
+		    model->alphabet, model->nclass))
 			goto resume_fail;
 		if (st.batch_size != o->batch) {
 			htr_fail("%s: made with a batch of %d, not %d", path,
@@ -746,17 +697,16 @@ resume_fail:
 		if (o->ckpt_dir && newest_ckpt(o->ckpt_dir, steps, 1, &n) >= 0)
 			return htr_fail("%s already holds checkpoints: add -resume "
 			    "to continue that run, or remove them", o->ckpt_dir);
-		if (o->alphabet ? htr_alphabet_from_utf8(&alpha, o->alphabet) :
-		    htr_alphabet_build(&alpha, train))
+		if (o->alphabet ? htr_alphabet_from_chars(&alpha, o->alphabet,
+		    strlen(o->alphabet)) : htr_labels_alphabet(&alpha, train))
 			goto out;
 		if (alpha.n < 2) {
 			htr_fail("the training texts hold no characters");
 			goto out;
 		}
-		if (!(net = htr_net_create(o->vgsl, alpha.n, o->seed)) ||
-		    !(strings = htr_alphabet_strings(&alpha)))
+		if (!(net = htr_net_create(o->vgsl, alpha.n, o->seed)))
 			goto out;
-		if (!(model = htr_model_new(net, (const char *const *)strings,
+		if (!(model = htr_model_new(net, (const char *const *)alpha.sym,
 		    alpha.n, o->level, ""))) {
 			net = NULL;
 			goto out;
@@ -1003,7 +953,6 @@ out:
 		htr_model_free(model);
 	else
 		htr_net_free(net);
-	htr_strings_free(strings, alpha.n);
 	htr_alphabet_free(&alpha);
 	free(order);
 	free(start);

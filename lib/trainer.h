@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "alphabet.h"
 #include "augment.h"
 #include "dataset.h"
 #include "image.h"
@@ -127,13 +128,5 @@ void htr_train_defaults(struct htr_train_opts *o);
  * epoch.  Returns 0, 1 when halted by halt_after, or -1 (htr_fail). */
 int  htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	const struct htr_dataset *valid);
-
-/* The class strings of an alphabet (blank "" first) for htr_model_new;
- * free with htr_strings_free. */
-char **htr_alphabet_strings(const struct htr_alphabet *a);
-void htr_strings_free(char **s, int n);
-/* The code-point alphabet of a model (each class one code point). */
-int  htr_alphabet_from_model(struct htr_alphabet *a,
-	const struct htr_model *m);
 
 #endif

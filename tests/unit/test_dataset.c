@@ -1,5 +1,5 @@
 /* test_dataset.c — TSV manifests, IAM words.txt/lines.txt, MNIST idx
- * files (plain, gzip, bad magic, truncated), the alphabet. Fixtures are
+ * files (plain, gzip, bad magic, truncated), alphabets and labels. Fixtures are
  * written into $TMPDIR by the test itself. */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 
 #include "dataset.h"
 #include "htr.h"
+#include "labels.h"
 #include "t.h"
 
 static char dir[512];
@@ -73,31 +74,44 @@ test_tsv(void)
 	CHECK(strstr(im.tags, "src=") != NULL);
 	htr_image_free(&im);
 
-	CHECK(htr_alphabet_build(&a, &ds) == 0);
+	CHECK(htr_labels_alphabet(&a, &ds) == 0);
 	/* blank, ' ', a c e f h t, e-acute */
-	CHECK(a.n == 9 && a.cp[0] == 0 && a.cp[1] == ' ' && a.cp[8] == 0xe9);
+	CHECK(a.n == 9 && !strcmp(a.sym[0], "") && !strcmp(a.sym[1], " ") &&
+	    !strcmp(a.sym[8], "\xc3\xa9"));
+	struct htr_labeler l;
 	int lab[16];
-	CHECK(htr_alphabet_encode(&a, "cat", lab, 16) == 3);
+	CHECK(htr_labeler_init(&l, &a) == 0);
+	CHECK(htr_labeler_encode(&l, "cat", lab, 16) == 3);
+	CHECK(lab[0] == htr_alphabet_find(&a, "c") && lab[2] ==
+	    htr_alphabet_find(&a, "t"));
 	char back[16];
-	CHECK(htr_alphabet_decode(&a, lab, 3, back, sizeof back) == 3 &&
+	CHECK(htr_labels_decode(&a, lab, 3, back, sizeof back) == 3 &&
 	    !strcmp(back, "cat"));
-	char *s = htr_alphabet_to_utf8(&a);
-	struct htr_alphabet b;
-	CHECK(htr_alphabet_from_utf8(&b, s) == 0 && b.n == a.n &&
-	    !memcmp(a.cp, b.cp, a.n * sizeof *a.cp));
-	free(s);
-	htr_alphabet_free(&b);
-	CHECK(htr_alphabet_encode(&a, "dog", lab, 16) == -1);
+	CHECK(htr_labeler_encode(&l, "dog", lab, 16) == -1);
 	CHECK(strstr(htr_errmsg(), "'d' (U+0064)") != NULL);
+	htr_labeler_free(&l);
 
 	/* a character outside a given alphabet: file and line named */
-	CHECK(htr_alphabet_from_utf8(&b, "tcaf ") == 0);
-	CHECK(htr_dataset_check_alphabet(&ds, &b) == -1);
+	struct htr_alphabet b;
+	CHECK(htr_alphabet_from_chars(&b, "tcaf ", 5) == 0);
+	CHECK(htr_labels_check(&ds, &b) == -1);
 	snprintf(where, sizeof where, "%s:1: character '\xc3\xa9' (U+00E9)",
 	    tmp("m.tsv"));
 	CHECKF(strstr(htr_errmsg(), where) != NULL, "%s", htr_errmsg());
 	htr_alphabet_free(&b);
 	htr_alphabet_free(&a);
+
+	/* symbols of several code points: the longest match wins */
+	const char *sym[] = {"", "e", "e\xcc\x81", "\xcc\x81", "x"};
+	CHECK(htr_alphabet_init(&b, sym, 5) == 0);
+	CHECK(htr_labeler_init(&l, &b) == 0);
+	/* "e" + combining acute, "x", "e", lone combining acute */
+	CHECK(htr_labeler_encode(&l, "e\xcc\x81xe\xcc\x81", lab, 16) == 3);
+	CHECK(lab[0] == 2 && lab[1] == 4 && lab[2] == 2);
+	CHECK(htr_labeler_encode(&l, "ex\xcc\x81", lab, 16) == 3);
+	CHECK(lab[0] == 1 && lab[1] == 4 && lab[2] == 3);
+	htr_labeler_free(&l);
+	htr_alphabet_free(&b);
 
 	CHECK(htr_dataset_split(&ds, 1, &va) == 0);
 	CHECK(ds.n == 2 && va.n == 1 && !strcmp(va.s[0].text, ""));

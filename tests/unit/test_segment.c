@@ -12,9 +12,9 @@
 #include "t.h"
 
 /* Line-detection F1 at IoU >= 0.5 that the real page must reach; measured
- * 0.833 (17 true lines, 19 found, 15 matched); some slack for other
- * compilers and libm. */
-#define REAL_F1 0.75
+ * 0.882 (17 true lines, 17 found, 15 matched); the slack is one line
+ * (other compilers and libm). */
+#define REAL_F1 0.8
 
 #define MAXL 8
 #define MAXW 8
@@ -172,6 +172,37 @@ test_synthetic(double slope, uint64_t seed)
 	htr_image_free(&im);
 }
 
+/* Scanner noise: punch holes in the margin, a dark border along the right
+ * edge and a ruled line across the page change nothing. */
+static void
+test_noise(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	struct truth t;
+
+	make_page(&im, &t, 5, 0.01, 1, 5);
+	for (int y = 0; y < im.h; y++)
+		for (int x = 0; x < im.w; x++) {
+			int dy1 = y - 90, dy2 = y - 260, dx = x - 30;
+			if (dx * dx + dy1 * dy1 < 144 || dx * dx + dy2 * dy2 < 144
+			    || x >= im.w - 15)
+				im.pix[(size_t)y * im.w + x] = 15;
+			if (y == 100 || y == 101)  /* ruled line in a gap */
+				im.pix[(size_t)y * im.w + x] = 120;
+		}
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline, "%d lines, want %d", s.nline, t.nline);
+	for (int l = 0; l < s.nline && l < t.nline; l++) {
+		int tb[4] = {t.box[l][0], t.box[l][1], t.box[l][2] - t.box[l][0]
+		    + 1, t.box[l][3] - t.box[l][1] + 1};
+		double iou = htr_segment_iou(s.lines[l].box, tb);
+		CHECKF(iou > 0.75, "noisy page line %d: IoU %.2f", l, iou);
+	}
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
 /* Crops white out the neighbours' ink and carry their tags. */
 static void
 test_crop(void)
@@ -325,6 +356,7 @@ main(void)
 	test_synthetic(0.0, 1);
 	test_synthetic(0.03, 2);
 	test_synthetic(-0.04, 3);
+	test_noise();
 	test_crop();
 	test_chars();
 	test_empty();

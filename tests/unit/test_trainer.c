@@ -7,6 +7,7 @@
 
 #include "dataset.h"
 #include "htr.h"
+#include "labels.h"
 #include "net.h"
 #include "trainer.h"
 #include "t.h"
@@ -67,7 +68,7 @@ test_inputs(const char *vgsl, int fixed)
 	fclose(f);
 	htr_dataset_init(&ds);
 	CHECK(htr_dataset_add_tsv(&ds, path) == 0);
-	CHECK(htr_alphabet_build(&a, &ds) == 0 && a.n == 3);
+	CHECK(htr_labels_alphabet(&a, &ds) == 0 && a.n == 3);
 	CHECK(htr_set_prepare(&s, &ds, net, &a, 1) == 0);
 	CHECKF(s.n == 2, "%s", htr_errmsg());
 	if (s.n != 2)
