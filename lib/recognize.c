@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "alphabet.h"
-#include "feat.h"
 #include "htr.h"
 #include "net.h"
 #include "recognize.h"
+#include "trainer.h"
 
 /* ---- inputs --------------------------------------------------------------- */
 
@@ -35,26 +35,16 @@ int
 htr_recognize_input(struct htr_recognize_in *in, const struct htr_model *m,
     const struct htr_image *crop)
 {
-	int H = m->height, Wfix = htr_net_input_width(m->net);
-	struct htr_image s;
-
 	memset(in, 0, sizeof *in);
 	if (check_channels(m))
 		return -1;
 	if (crop->w < 1 || crop->h < 1)
 		return htr_fail("empty crop (%dx%d)", crop->w, crop->h);
-	if (Wfix > 0 ? htr_features_resize(&s, crop, Wfix, H) :
-	    htr_features_scale(&s, crop, H, 0))
+	/* the one place that makes a net input, shared with training */
+	if (htr_net_input_image(&in->x, &in->w, crop, m->net))
 		return -1;
-	if (!(in->x = htr_alloc((size_t)s.w * s.h, sizeof *in->x))) {
-		htr_image_free(&s);
-		return -1;
-	}
-	htr_features_fill(in->x, &s, 0, 0);
-	in->h = s.h;
-	in->w = s.w;
+	in->h = m->height;
 	copy_tags(in->tags, crop->tags);
-	htr_image_free(&s);
 	return 0;
 }
 

@@ -8,8 +8,10 @@
  * (feat.h: area averaging or bilinear, the crop's own darkest and
  * lightest levels stretched to 1 and 0); a network with a fixed input
  * width (e.g. the MNIST classifier) gets the crop resized to exactly
- * that width.  This is what htr-train feeds the network, and what
- * htr-features writes as kind=image records.
+ * that width; a crop narrower than the network's least width is padded
+ * with paper to it.  This is what htr-train feeds the network (the same
+ * code: htr_net_input_image of trainer.h), and what htr-features -m
+ * writes as kind=image records.
  *
  * Batching.  Inputs are sorted by width and cut into batches of at most
  * 'batch' inputs whose widest is at most 1/8 (or 8 columns) wider than
@@ -18,8 +20,7 @@
  * batch size: with one OpenBLAS thread results of any batch size agree to
  * about 1e-6 (sgemm rounds products of different sizes differently, so
  * not to the bit).  The frames of a crop of width w are those of
- * htr_net_out_width(max(w, the net's least width)); a crop narrower than
- * that least width is padded with paper.
+ * htr_net_out_width(max(w, the net's least width)).
  *
  * Threads: a struct htr_model (its network) is used by one thread at a
  * time; load one per thread.  The work is OpenBLAS sgemm, on as many
