@@ -16,10 +16,9 @@
 #include "htr.h"
 #include "serve.h"
 
-#define DEFAULT_MODEL "line.htrm"
-
 static const char usage[] =
-    "[-listen ADDR:PORT] [-m model.htrm] [-workers N] [-queue N] "
+    "[-listen ADDR:PORT] [-m model.htrm] [-corpus FILE] [-lm FILE] "
+    "[-workers N] [-queue N] "
     "[-max-body BYTES] [-max-pixels N] [-timeout SECONDS] [-max-conn N] "
     "[-verbose]";
 
@@ -52,27 +51,16 @@ parse_size(const char *opt, const char *v)
 	return (size_t)n;
 }
 
-/* models/line.htrm in the current directory (a source tree), else the
- * installed one. */
-static const char *
-default_model(void)
-{
-	static const char local[] = "models/" DEFAULT_MODEL;
-	struct stat st;
-
-	if (!stat(local, &st))
-		return local;
-	return HTR_MODELDIR "/" DEFAULT_MODEL;
-}
-
 int
 main(int argc, char **argv)
 {
 	static const char *const dirs[] = { "models", HTR_MODELDIR, NULL };
 	struct htr_serve_config cfg;
 	struct htr_serve *s;
-	const char *listen = NULL, *model = NULL, *maxbody = NULL;
+	const char *listen = NULL, *model = NULL, *maxbody = NULL,
+	    *corpus = NULL, *lm = NULL;
 	unsigned listen_spec = 0, model_spec = 0, workers_spec = 0,
+	    corpus_spec = 0, lm_spec = 0,
 	    queue_spec = 0, maxbody_spec = 0, maxpix_spec = 0,
 	    timeout_spec = 0, maxconn_spec = 0, verbose = 0;
 	int workers = 0, queue = 0, timeout = 0, maxconn = 0;
@@ -84,6 +72,8 @@ main(int argc, char **argv)
 	htr_cli_init("htr-serve", usage);
 	OPTENT3(0, "listen",     OPT_STRING, &listen,  &listen_spec,  0);
 	OPTENT3('m', "model",    OPT_STRING, &model,   &model_spec,   0);
+	OPTENT3(0, "corpus",     OPT_STRING, &corpus,  &corpus_spec,  0);
+	OPTENT3(0, "lm",         OPT_STRING, &lm,      &lm_spec,      0);
 	OPTENT3(0, "workers",    OPT_INT,    &workers, &workers_spec, 0);
 	OPTENT3(0, "queue",      OPT_INT,    &queue,   &queue_spec,   0);
 	OPTENT3(0, "max-body",   OPT_STRING, &maxbody, &maxbody_spec, 0);
@@ -101,7 +91,10 @@ main(int argc, char **argv)
 	cfg.queue = 4 * cfg.workers;
 	if (listen_spec)
 		cfg.listen = listen;
-	cfg.model = model_spec ? model : default_model();
+	cfg.model = model_spec ? model : NULL;
+	cfg.argv0 = argv[0];
+	cfg.corpus = corpus_spec ? corpus : NULL;
+	cfg.lm = lm_spec ? lm : NULL;
 	cfg.model_dirs = dirs;
 	if (workers_spec && (workers < 1 || workers > 1024))
 		htr_cli_usage("-workers must be from 1 to 1024");

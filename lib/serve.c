@@ -419,8 +419,10 @@ result_json(struct htr_json *j, const struct request *rq,
 {
 	const struct htr_recog_opts *o = &rq->opts;
 
-	htr_json_printf(j, "{\"width\": %d, \"height\": %d, \"model\": ",
-	    res->width, res->height);
+	htr_json_printf(j, "{\"width\": %d, \"height\": %d, "
+	    "\"box_width\": %d, \"box_height\": %d, \"model\": ",
+	    res->width, res->height, res->box_width ? res->box_width :
+	    res->width, res->box_height ? res->box_height : res->height);
 	htr_json_str(j, model);
 	htr_json_printf(j, ", \"decoder\": \"%s\", \"beam\": %d, "
 	    "\"format\": \"%s\",\n \"text\": ",
@@ -896,13 +898,31 @@ htr_serve_start(const struct htr_serve_config *cfg)
 	s->budget = (size_t)(cfg->workers + cfg->queue + 2) * cfg->max_body;
 	s->t_start = now_ms();
 	pthread_mutex_init(&s->mu, NULL);
-	if (!(s->model_path = strdup(cfg->model ? cfg->model : ""))) {
-		htr_fail("out of memory");
-		goto fail;
+	{
+		char def[PATH_MAX];
+		struct htr_recog_config rc = {
+			.model = cfg->model, .argv0 = cfg->argv0,
+			.corpus = cfg->corpus, .lm = cfg->lm,
+			.nslot = cfg->workers
+		};
+		int found = 1;
+
+		if (!cfg->model) {
+			found = !htr_recog_default_model(def, sizeof def,
+			    cfg->argv0);
+			if (!found)
+				snprintf(s->model_err, sizeof s->model_err,
+				    "%s", htr_errmsg());
+			rc.model = def;
+		}
+		if (!(s->model_path = strdup(rc.model))) {
+			htr_fail("out of memory");
+			goto fail;
+		}
+		if (found && !(s->recog = htr_recog_open(&rc)))
+			snprintf(s->model_err, sizeof s->model_err, "%s",
+			    htr_errmsg());
 	}
-	if (!(s->recog = htr_recog_open(s->model_path)))
-		snprintf(s->model_err, sizeof s->model_err, "%s",
-		    htr_errmsg());
 	if (!(s->pool = htr_pool_create(cfg->workers, cfg->queue)))
 		goto fail;
 	flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |

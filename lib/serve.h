@@ -22,7 +22,11 @@
 
 struct htr_serve_config {
 	const char *listen;     /* "ADDR:PORT", "[ADDR6]:PORT"; port 0 = any */
-	const char *model;      /* model file to load (may be missing) */
+	const char *model;      /* model file to load (may be missing);
+	                         * NULL: the default line model */
+	const char *argv0;      /* the program's argv[0], to find that */
+	const char *corpus;     /* word beam search dictionary, or NULL */
+	const char *lm;         /* character LM for beam search, or NULL */
 	const char *const *model_dirs;  /* NULL-terminated: listed in
 	                                 * /v1/models besides the model's */
 	int workers;            /* recognition threads, >= 1 */

@@ -33,12 +33,6 @@ static const char *const format_mimes[] = {
 
 static pthread_mutex_t netpbm_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct htr_recog {
-	char *path;
-	struct htr_model *model;
-	long size;                      /* bytes of the model file */
-};
-
 const char *
 htr_recog_decoder_name(int d)
 {
@@ -244,29 +238,176 @@ htr_recog_probe(const unsigned char *d, size_t n, long *w, long *h)
 
 /* ------------------------------------------------------------- models */
 
+/* The recognition pipeline (lib/pipeline.h) is used where it is part of
+ * the library; a build without it still serves the page and every error
+ * path, and answers recognition requests with 503. */
+#if defined(__has_include)
+#if __has_include("pipeline.h")
+#define HAVE_PIPELINE 1
+#endif
+#endif
+
+#ifdef HAVE_PIPELINE
+#include "pipeline.h"
+#include "recognize.h"
+#include "transcript.h"
+#endif
+
+/* Pipelines kept per slot: a decoder and beam width each.  A request
+ * whose decoder is not among them loads one, replacing the least
+ * recently used. */
+#define NCACHE 3
+
+struct entry {
+#ifdef HAVE_PIPELINE
+	struct htr_pipeline *p;
+#endif
+	int decoder, beam;
+	unsigned long used;             /* tick of the last use, 0 = empty */
+};
+
+struct slot {
+	int busy;
+	struct entry e[NCACHE];
+};
+
+struct htr_recog {
+	char *path, *corpus, *lm, *argv0;
+	long size;                      /* bytes of the model file */
+	struct htr_model *model;        /* for describe() without pipeline */
+	int nslot;
+	struct slot *slot;              /* [nslot] */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;              /* a slot became free */
+	unsigned long tick;
+};
+
+int
+htr_recog_available(void)
+{
+#ifdef HAVE_PIPELINE
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+int
+htr_recog_default_model(char *path, size_t n, const char *argv0)
+{
+#ifdef HAVE_PIPELINE
+	char msg[1024];
+
+	if (htr_recognize_find_model(path, n,
+	    htr_recognize_default_model(HTR_LEVEL_LINE), argv0) == 0)
+		return 0;
+	snprintf(msg, sizeof msg, "%s", htr_errmsg());
+	snprintf(path, n, "%s/%s", HTR_MODELDIR,
+	    htr_recognize_default_model(HTR_LEVEL_LINE));
+	return htr_fail("%s", msg);
+#else
+	struct stat st;
+
+	(void)argv0;
+	snprintf(path, n, "models/line.htrm");
+	if (!stat(path, &st))
+		return 0;
+	snprintf(path, n, "%s/line.htrm", HTR_MODELDIR);
+	if (!stat(path, &st))
+		return 0;
+	return htr_fail("default model line.htrm not found (looked in "
+	    "models/ and %s); give a model with -m FILE", HTR_MODELDIR);
+#endif
+}
+
+#ifdef HAVE_PIPELINE
+static const int decode_method[] = {
+	HTR_DECODE_BEST, HTR_DECODE_BEAM, HTR_DECODE_WORD
+};
+
+/* A pipeline for decoder d with beam width beam.  NULL (htr_fail). */
+static struct htr_pipeline *
+pipeline_new(const struct htr_recog *r, int d, int beam)
+{
+	struct htr_pipeline_opts o;
+
+	htr_pipeline_defaults(&o);
+	o.model = r->path;
+	o.argv0 = r->argv0;
+	o.decode.method = decode_method[d];
+	o.decode.beam = beam;
+	if (d == HTR_RECOG_BEAM)
+		o.lm = r->lm;
+	if (d == HTR_RECOG_WORD)
+		o.corpus = r->corpus;
+	return htr_pipeline_new(&o);
+}
+#endif
+
+static char *
+dup_or_null(const char *s, int *err)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*err = 1;
+	return d;
+}
+
 struct htr_recog *
-htr_recog_open(const char *path)
+htr_recog_open(const struct htr_recog_config *c)
 {
 	struct htr_recog *r;
 	struct stat st;
+	int err = 0;
 
+	HTR_ASSERT(c->nslot >= 1);
 	if (!(r = htr_zalloc(1, sizeof *r)))
 		return NULL;
-	if (!(r->path = strdup(path))) {
-		free(r);
-		htr_fail("out of memory");
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	r->path = dup_or_null(c->model, &err);
+	r->corpus = dup_or_null(c->corpus, &err);
+	r->lm = dup_or_null(c->lm, &err);
+	r->argv0 = dup_or_null(c->argv0, &err);
+	if (err || !c->model || !(r->slot = htr_zalloc((size_t)c->nslot,
+	    sizeof *r->slot))) {
+		if (err || c->model)
+			htr_fail("out of memory");
+		else
+			htr_fail("no model file given");
+		htr_recog_close(r);
 		return NULL;
 	}
-	if (stat(path, &st)) {
-		htr_fail("%s: model file: %s", path, strerror(errno));
+	r->nslot = c->nslot;
+	if (stat(c->model, &st)) {
+		htr_fail("%s: model file: %s", c->model, strerror(errno));
 		htr_recog_close(r);
 		return NULL;
 	}
 	r->size = (long)st.st_size;
-	if (!(r->model = htr_model_load(path))) {
+#ifdef HAVE_PIPELINE
+	/* Each slot gets its own copy of the network now, so that a bad
+	 * model is found at start and no request waits for a load. */
+	for (int i = 0; i < r->nslot; i++) {
+		struct entry *e = &r->slot[i].e[0];
+
+		if (!(e->p = pipeline_new(r, HTR_RECOG_BEST, 25))) {
+			htr_recog_close(r);
+			return NULL;
+		}
+		e->decoder = HTR_RECOG_BEST;
+		e->beam = 25;
+		e->used = ++r->tick;
+	}
+#else
+	if (!(r->model = htr_model_load(c->model))) {
 		htr_recog_close(r);
 		return NULL;
 	}
+#endif
 	return r;
 }
 
@@ -275,27 +416,53 @@ htr_recog_close(struct htr_recog *r)
 {
 	if (!r)
 		return;
+#ifdef HAVE_PIPELINE
+	for (int i = 0; i < r->nslot; i++)
+		for (int k = 0; k < NCACHE; k++)
+			htr_pipeline_free(r->slot[i].e[k].p);
+#endif
 	htr_model_free(r->model);
+	free(r->slot);
 	free(r->path);
+	free(r->corpus);
+	free(r->lm);
+	free(r->argv0);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
 	free(r);
+}
+
+static const struct htr_model *
+loaded_model(const struct htr_recog *r)
+{
+#ifdef HAVE_PIPELINE
+	return htr_pipeline_model(r->slot[0].e[0].p);
+#else
+	return r->model;
+#endif
 }
 
 char *
 htr_recog_describe(const struct htr_recog *r)
 {
+	const struct htr_model *m = loaded_model(r);
 	struct htr_json j;
-	const char *prov = r->model->provenance;
+	const char *prov = m->provenance;
 	size_t nprov = strcspn(prov, "\n");
 
 	htr_json_init(&j);
-	htr_json_raw(&j, "{\"path\":");
+	htr_json_raw(&j, "{\"path\": ");
 	htr_json_str(&j, r->path);
-	htr_json_printf(&j, ",\"size\":%ld,\"level\":", r->size);
-	htr_json_str(&j, htr_level_name(r->model->level));
-	htr_json_printf(&j, ",\"height\":%d,\"classes\":%d,\"provenance\":",
-	    r->model->height, r->model->nclass);
+	htr_json_printf(&j, ", \"size\": %ld, \"level\": ", r->size);
+	htr_json_str(&j, htr_level_name(m->level));
+	htr_json_printf(&j, ", \"height\": %d, \"classes\": %d, "
+	    "\"provenance\": ", m->height, m->nclass);
 	/* The first line of it: the full text can be long. */
 	htr_json_strn(&j, prov, nprov);
+	htr_json_raw(&j, ", \"dictionary\": ");
+	htr_json_str(&j, r->corpus);
+	htr_json_raw(&j, ", \"charlm\": ");
+	htr_json_str(&j, r->lm);
 	htr_json_raw(&j, "}");
 	return htr_json_take(&j, NULL);
 }
@@ -309,12 +476,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-int
-htr_recog_available(void)
-{
-	return 0;
 }
 
 /* Decodes the upload into im.  Returns 0 or -1 (htr_fail, *status). */
@@ -363,6 +524,156 @@ decode_image(struct htr_image *im, const unsigned char *data, size_t len,
 	return 0;
 }
 
+#ifdef HAVE_PIPELINE
+/* Takes a free slot (there are as many as workers, so this does not wait
+ * in htr-serve). */
+static struct slot *
+slot_get(struct htr_recog *r)
+{
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		for (int i = 0; i < r->nslot; i++)
+			if (!r->slot[i].busy) {
+				r->slot[i].busy = 1;
+				pthread_mutex_unlock(&r->mu);
+				return &r->slot[i];
+			}
+		pthread_cond_wait(&r->cv, &r->mu);
+	}
+}
+
+static void
+slot_put(struct htr_recog *r, struct slot *s)
+{
+	pthread_mutex_lock(&r->mu);
+	s->busy = 0;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* The slot's pipeline for decoder d and beam width beam, loading it if
+ * needed.  NULL (htr_fail, *status). */
+static struct htr_pipeline *
+slot_pipeline(struct htr_recog *r, struct slot *s, int d, int beam,
+    int *status)
+{
+	struct entry *e, *lru = &s->e[0];
+	unsigned long tick;
+
+	if (d == HTR_RECOG_BEST)
+		beam = 25;              /* unused by best path */
+	pthread_mutex_lock(&r->mu);
+	tick = ++r->tick;
+	pthread_mutex_unlock(&r->mu);
+	for (int k = 0; k < NCACHE; k++) {
+		e = &s->e[k];
+		if (e->p && e->decoder == d && e->beam == beam) {
+			e->used = tick;
+			return e->p;
+		}
+		if (e->used < lru->used)
+			lru = e;
+	}
+	if (d == HTR_RECOG_WORD && !r->corpus) {
+		*status = HTR_RECOG_EUNPROC;
+		htr_fail("word beam search needs a dictionary: start "
+		    "htr-serve with -corpus FILE");
+		return NULL;
+	}
+	htr_pipeline_free(lru->p);
+	memset(lru, 0, sizeof *lru);
+	if (!(lru->p = pipeline_new(r, d, beam))) {
+		*status = HTR_RECOG_EINTERNAL;
+		return NULL;
+	}
+	lru->decoder = d;
+	lru->beam = beam;
+	lru->used = tick;
+	return lru->p;
+}
+
+static char *
+strdup_fail(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		htr_fail("out of memory");
+	return d;
+}
+
+/* Copies the transcript of pr into res.  0 or -1 (htr_fail). */
+static int
+fill_result(struct htr_recog_result *res, struct htr_result *pr,
+    const struct htr_recog_opts *o)
+{
+	static const int fmt[] = {
+		-1, HTR_FORMAT_TEXT, HTR_FORMAT_TSV, HTR_FORMAT_HOCR,
+		HTR_FORMAT_ALTO
+	};
+	const struct htr_transcript *tr = &pr->tr;
+
+	res->box_width = pr->info.w;
+	res->box_height = pr->info.h;
+	res->ms_prep = pr->info.t_prep * 1e3;
+	res->ms_segment = pr->info.t_segment * 1e3;
+	res->ms_recognize = pr->info.t_recognize * 1e3;
+	res->ms_decode = pr->info.t_decode * 1e3;
+	res->text = pr->text;
+	pr->text = NULL;
+	if (tr->nline > 0 && !(res->line = htr_zalloc((size_t)tr->nline,
+	    sizeof *res->line)))
+		return -1;
+	if (tr->nword > 0 && !(res->word = htr_zalloc((size_t)tr->nword,
+	    sizeof *res->word)))
+		return -1;
+	for (long i = 0; i < tr->nline; i++) {
+		const struct htr_tline *tl = &tr->line[i];
+		struct htr_recog_line *l = &res->line[i];
+
+		if (!(l->text = strdup_fail(tl->text)))
+			return -1;
+		memcpy(l->box, tl->box, sizeof l->box);
+		l->conf = tl->conf;
+		l->w0 = (int)tl->w0;
+		l->nw = (int)tl->nw;
+		res->nline++;
+	}
+	for (long i = 0; i < tr->nword; i++) {
+		const struct htr_tword *tw = &tr->word[i];
+		struct htr_recog_word *w = &res->word[i];
+		size_t len = 1, k = 0;
+
+		for (long c = tw->c0; c < tw->c0 + tw->nc; c++)
+			len += strlen(tr->ch[c].s);
+		if (!(w->text = htr_alloc(len, 1)))
+			return -1;
+		for (long c = tw->c0; c < tw->c0 + tw->nc; c++) {
+			size_t n = strlen(tr->ch[c].s);
+
+			memcpy(w->text + k, tr->ch[c].s, n);
+			k += n;
+		}
+		w->text[k] = 0;
+		memcpy(w->box, tw->box, sizeof w->box);
+		w->conf = tw->conf;
+		res->nword++;
+	}
+	if (o->format != HTR_RECOG_JSON) {
+		FILE *f = open_memstream(&res->output, &res->noutput);
+		int rc;
+
+		if (!f)
+			return htr_fail("open_memstream: %s", strerror(errno));
+		rc = htr_transcript_write(f, tr, fmt[o->format]);
+		if (fclose(f) || rc)
+			return rc ? -1 : htr_fail("cannot write the %s output",
+			    htr_recog_format_name(o->format));
+	}
+	return 0;
+}
+#endif
+
 int
 htr_recog_run(struct htr_recog *r, const unsigned char *data, size_t len,
     const struct htr_recog_opts *o, struct htr_recog_result *res,
@@ -388,9 +699,34 @@ htr_recog_run(struct htr_recog *r, const unsigned char *data, size_t len,
 		*status = HTR_RECOG_EUNAVAIL;
 		return htr_fail("no model loaded");
 	}
+#ifdef HAVE_PIPELINE
+	{
+		struct slot *s = slot_get(r);
+		struct htr_pipeline *p;
+		struct htr_result pr;
+		int rc = -1;
+
+		if ((p = slot_pipeline(r, s, o->decoder, o->beam, status))) {
+			*status = HTR_RECOG_EINTERNAL;
+			if (htr_pipeline_page(p, &pr, &im, "upload") == 0) {
+				rc = fill_result(res, &pr, o);
+				htr_result_free(&pr);
+			}
+		}
+		slot_put(r, s);
+		htr_image_free(&im);
+		if (rc) {
+			htr_recog_result_free(res);
+			return -1;
+		}
+		res->ms_total = now_ms() - t0;
+		return 0;
+	}
+#else
 	htr_image_free(&im);
 	*status = HTR_RECOG_EUNAVAIL;
 	return htr_fail("recognition is unavailable");
+#endif
 }
 
 void

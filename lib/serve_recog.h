@@ -57,6 +57,8 @@ struct htr_recog_line {
 
 struct htr_recog_result {
 	int width, height;              /* of the decoded image */
+	int box_width, box_height;      /* of the image the boxes refer to
+	                                 * (the preprocessed one) */
 	int nline, nword;
 	struct htr_recog_line *line;    /* [nline], reading order */
 	struct htr_recog_word *word;    /* [nword] */
@@ -78,6 +80,14 @@ struct htr_recog_result {
 
 struct htr_recog;
 
+struct htr_recog_config {
+	const char *model;      /* model file; NULL: the default line model */
+	const char *argv0;      /* the program's argv[0], to find it */
+	const char *corpus;     /* word beam search dictionary, or NULL */
+	const char *lm;         /* character LM for beam search, or NULL */
+	int nslot;              /* threads that may run at once (>= 1) */
+};
+
 /* Name of a decoder / format, and back (-1 if unknown). */
 const char *htr_recog_decoder_name(int decoder);
 int  htr_recog_decoder_parse(const char *name);
@@ -96,9 +106,14 @@ int  htr_recog_probe(const unsigned char *data, size_t len, long *w,
 
 /* 1 if this build can recognise (the pipeline is linked in), else 0. */
 int  htr_recog_available(void);
-/* Loads a model for htr_recog_run().  NULL (htr_fail naming the file) if
- * it is missing or bad. */
-struct htr_recog *htr_recog_open(const char *path);
+/* The model file htr_recog_open() loads for c->model == NULL, into path
+ * (size n).  0, or -1 (htr_fail naming every place looked; path then
+ * holds the first of them). */
+int  htr_recog_default_model(char *path, size_t n, const char *argv0);
+/* Loads the model (one copy per slot: the network of a model runs on one
+ * thread at a time) and the decoders' files.  NULL (htr_fail naming the
+ * file) if one is missing or bad. */
+struct htr_recog *htr_recog_open(const struct htr_recog_config *c);
 void htr_recog_close(struct htr_recog *r);
 /* What the model is, as a JSON object ("{...}"), for /v1/models and
  * /healthz; the caller frees it.  NULL when out of memory. */

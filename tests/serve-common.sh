@@ -78,3 +78,18 @@ tiny_model() {
 		-train train.tsv -valid-split 10 -epochs 3 -batch 8 -lr 0.01 \
 		-seed 1 -o "$1" -quiet) || { echo "FAIL: cannot train a tiny model"; exit 1; }
 }
+
+# glyph_page FILE SCALE: a PNG "page" of two text lines made of the tiny
+# model's glyphs (tiny_model must have run), scaled SCALE times.  Its
+# lines read "ac bc abab" and "bc abab ac" (word gaps of 20 pixels).
+glyph_page() {
+	(cd "$t/tiny" &&
+	for i in 0 3 5; do
+		pnmpad -white -left 10 -right 10 -top 4 -bottom 4 img/$i.pgm > p$i.pgm
+	done &&
+	pnmcat -white -lr p0.pgm p3.pgm p5.pgm > row1.pgm &&
+	pnmcat -white -lr p3.pgm p5.pgm p0.pgm > row2.pgm &&
+	pnmcat -white -tb -jleft row1.pgm row2.pgm |
+	pnmpad -white -left 20 -right 20 -top 20 -bottom 20 |
+	pamscale "$2" | pnmtopng) > "$1" || { echo "FAIL: cannot make a page"; exit 1; }
+}
