@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,16 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double
+cputime(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 static void
@@ -132,10 +143,12 @@ main(int argc, char **argv)
 	}
 	htr_adam_defaults(&adam);
 
-	double tf = 0, tl = 0, tb = 0, ta = 0, loss = 0;
+	double tf = 0, tl = 0, tb = 0, ta = 0, loss = 0, cpu0 = 0;
 	for (int s = -1; s < steps; s++) {
-		if (s == 0)
+		if (s == 0) {
 			htr_net_profile(net, 1);
+			cpu0 = cputime();
+		}
 		double t0 = now();
 		if (htr_net_forward(net, x, B, W, NULL, HTR_NET_TRAIN) < 0) {
 			fprintf(stderr, "train_speed: %s\n", htr_errmsg());
@@ -152,7 +165,7 @@ main(int argc, char **argv)
 		if (s >= 0)
 			tf += t1 - t0, tl += t2 - t1, tb += t3 - t2, ta += t4 - t3;
 	}
-	double total = tf + tl + tb + ta;
+	double total = tf + tl + tb + ta, cpu = cputime() - cpu0;
 
 	printf("\n%-12s %9s %9s %9s %8s %8s\n", "layer", "fwd ms", "bwd ms",
 	    "GFLOP", "fwd GF/s", "bwd GF/s");
@@ -180,6 +193,12 @@ main(int argc, char **argv)
 	    "(%.1f GFLOP per step) = %.0f%% of sgemm 1024^3\n",
 	    B * steps / total, flops * steps / total * 1e-9, flops * 1e-9,
 	    100 * flops * steps / total * 1e-9 / peak);
+	printf("CPU time: %.2f s per step over all threads (%.0f%% of %d "
+	    "threads busy; other jobs on the machine lower this)\n",
+	    cpu / steps, 100 * cpu / total / openblas_get_num_threads(),
+	    openblas_get_num_threads());
+	printf("bound: at the sgemm 1024^3 rate throughout, %.1f samples/s\n",
+	    B * peak / (flops * 1e-9));
 	printf("PyTorch 1.13 on the same shape (figure from the brief, 2-core "
 	    "machine): 23.5 samples/s\n");
 	loadavg("after");

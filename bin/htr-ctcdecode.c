@@ -54,6 +54,15 @@ slurp(const char *path, size_t *len)
 static int
 set_alphabet(struct ctx *c, struct htr_alphabet *a)
 {
+	if (c->havea && c->a.n == a->n) {
+		int same = 1;
+		for (int i = 0; i < a->n && same; i++)
+			same = !strcmp(c->a.sym[i], a->sym[i]);
+		if (same) {     /* a repeated alphabet: keep the dictionary */
+			htr_alphabet_free(a);
+			return 0;
+		}
+	}
 	if (c->havea)
 		htr_alphabet_free(&c->a);
 	c->a = *a;
@@ -144,7 +153,7 @@ run_csv(struct ctx *c, const char *path, int values, int blanklast)
 		htr_cli_fatal("%s: %d columns but -chars gives %d characters "
 		    "and the blank", name, t.dim[1], c->a.n - 1);
 	t.dim[1] = c->a.n;
-	if (htr_logprob_normalize(t.data, t.dim[0], t.dim[1], values,
+	if (htr_decode_normalize(t.data, t.dim[0], t.dim[1], values,
 	    blanklast) || htr_tag_set(t.tags, "kind", "logprob") ||
 	    htr_tag_set(t.tags, "src", name) || decode_record(c, &t))
 		htr_cli_die(name);

@@ -101,7 +101,7 @@ main(int argc, char **argv)
 			}
 		fclose(f);
 		if (tsv ? htr_dataset_add_tsv(&ds, src) :
-		    htr_dataset_add_iam(&ds, src, root ? root : ".", skip_err))
+		    htr_dataset_add_iam(&ds, src, root, skip_err))
 			htr_cli_die(NULL);
 	}
 	/* -last N: only the last N samples (e.g. a validation split) */

@@ -78,6 +78,8 @@ parse(int *argc, char **argv, struct htr_prep_opts *o, int *verbose)
 	o->flatten = onoff("flatten", flat, noflat, o->flatten);
 	o->normalize = onoff("normalize", norm, nonorm, o->normalize);
 	o->deskew = onoff("deskew", desk, nodesk, o->deskew);
+	if (desk)
+		o->deskew_min_height = 0;       /* lines too */
 	o->deslant = deslant;
 	o->border = noborder;
 	o->thin = thin;

@@ -15,8 +15,6 @@
 #include "image.h"
 #include "segment.h"
 
-static const char *level_names[] = {"line", "word", "char"};
-
 static double
 now(void)
 {
@@ -154,7 +152,6 @@ main(int argc, char **argv)
 		if (f != stdin)
 			fclose(f);
 	}
-	(void)level_names;
 	if (draw && (fflush(draw) == EOF || ferror(draw) || fclose(draw)))
 		htr_cli_fatal("%s: write error", drawfile);
 	return htr_cli_finish();

@@ -141,7 +141,7 @@ from_csv(int argc, char **argv, const char *chars, int blanklast,
 			    htr_tag_valid(rec[i].tags))
 				htr_cli_usage("-tags: bad or too long tag string");
 		}
-		if (htr_logprob_normalize(rec[i].data, rec[i].dim[0], a.n,
+		if (htr_decode_normalize(rec[i].data, rec[i].dim[0], a.n,
 		    values, blanklast) ||
 		    htr_tag_set(rec[i].tags, "kind", "logprob") ||
 		    (!strstr(rec[i].tags, "src=") &&
@@ -164,12 +164,12 @@ int
 main(int argc, char **argv)
 {
 	unsigned int info = 0, pgm = 0, csv = 0, fromcsv = 0, blanklast = 0;
-	unsigned int chars_spec = 0, values_spec = 0;
+	unsigned int chars_spec = 0, values_spec = 0, record = 0, record_spec = 0;
 	const char *chars = NULL, *values_s = "logit", *tags = NULL;
 	int values, modes;
 	HTR_CLI_OPTIONS;
 
-	htr_cli_init("htr-tensor", "[-info | -pgm | -csv] [file ...] | "
+	htr_cli_init("htr-tensor", "[-info | -pgm | -csv] [-record N] [file ...] | "
 	    "-fromcsv -chars FILE [-blanklast] [-values logit|prob|logprob] "
 	    "[-tags TAGS] [csvfile ...]");
 	OPTENT3(0, "info", OPT_FLAG, NULL, &info, 0);
@@ -180,6 +180,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "blanklast", OPT_FLAG, NULL, &blanklast, 0);
 	OPTENT3(0, "values", OPT_STRING, &values_s, &values_spec, 0);
 	OPTENT3(0, "tags", OPT_STRING, &tags, &values_spec, 0);
+	OPTENT3(0, "record", OPT_UINT, &record, &record_spec, 0);
 	htr_cli_parse(&argc, argv, option_def);
 	modes = !!info + !!pgm + !!csv + !!fromcsv;
 	if (modes > 1)
@@ -193,6 +194,8 @@ main(int argc, char **argv)
 		values = HTR_VALUES_LOGPROB;
 	else
 		htr_cli_usage("-values must be logit, prob or logprob");
+	if (fromcsv && record_spec)
+		htr_cli_usage("-record does not go with -fromcsv");
 	if (fromcsv) {
 		from_csv(argc, argv, chars, blanklast, values, tags);
 		return htr_cli_finish();
@@ -219,7 +222,9 @@ main(int argc, char **argv)
 		while ((r = htr_tensor_read(f, &t)) == 1) {
 			struct htr_image im;
 
-			if (pgm) {
+			if (record_spec && rec != (long)record) {
+				/* not the record asked for */
+			} else if (pgm) {
 				int k = to_image(&im, &t);
 				if (k < 0)
 					htr_cli_die(name);

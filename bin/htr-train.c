@@ -74,7 +74,7 @@ add_source(struct htr_dataset *ds, const char *path, const char *root,
 		}
 	fclose(f);
 	if (tsv ? htr_dataset_add_tsv(ds, path) :
-	    htr_dataset_add_iam(ds, path, root ? root : ".", skip_err))
+	    htr_dataset_add_iam(ds, path, root, skip_err))
 		htr_cli_die(NULL);
 }
 
@@ -167,12 +167,12 @@ main(int argc, char **argv)
 	unsigned int seed = 1;
 	long halt = 0, ckpt_steps = 0;
 	float lr = 1e-3f, lr_decay = 1, clip = 0, wd = 0, strength = 0;
-	float ckpt_min = 10;
-	float aug[9];
-	unsigned int aug_spec[9], height_spec, lr_spec, seed_spec;
-	static const char *aug_name[9] = {"aug-scale", "aug-rotate",
+	float ckpt_min = 5;
+	float aug[10];
+	unsigned int aug_spec[10], height_spec, lr_spec, seed_spec;
+	static const char *aug_name[10] = {"aug-scale", "aug-rotate",
 	    "aug-shear", "aug-translate", "aug-elastic", "aug-stroke",
-	    "aug-blur", "aug-noise", "aug-contrast"};
+	    "aug-blur", "aug-noise", "aug-contrast", "aug-clean"};
 	struct htr_train_opts o;
 	struct htr_dataset train, valid;
 	char prov[1024];
@@ -200,7 +200,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "epochs", OPT_INT, &epochs, NULL, 0);
 	OPTENT3(0, "seed", OPT_UINT, &seed, &seed_spec, 0);
 	OPTENT3(0, "augment", OPT_FLOAT, &strength, NULL, 0);
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < 10; i++)
 		OPTENT3(0, aug_name[i], OPT_FLOAT, &aug[i], &aug_spec[i], 0);
 	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
 	OPTENT3(0, "patience", OPT_INT, &patience, NULL, 0);
@@ -265,10 +265,10 @@ main(int argc, char **argv)
 	o.epochs = epochs;
 	o.seed = seed;
 	htr_augment_defaults(&o.aug, strength);
-	float *af[9] = {&o.aug.scale, &o.aug.rotate, &o.aug.shear,
+	float *af[10] = {&o.aug.scale, &o.aug.rotate, &o.aug.shear,
 	    &o.aug.translate, &o.aug.elastic, &o.aug.stroke, &o.aug.blur,
-	    &o.aug.noise, &o.aug.contrast};
-	for (int i = 0; i < 9; i++)
+	    &o.aug.noise, &o.aug.contrast, &o.aug.clean};
+	for (int i = 0; i < 10; i++)
 		if (aug_spec[i]) {
 			if (aug[i] < 0)
 				htr_cli_usage("-%s must not be negative",
@@ -301,9 +301,14 @@ main(int argc, char **argv)
 		add_source(&valid, valid_src, root, skip_err);
 	else if (valid_split && htr_dataset_split(&train, valid_split, &valid))
 		htr_cli_die("-valid-split");
-	snprintf(prov, sizeof prov, "%s%s%s", mi ? mi : train_src,
-	    valid_split ? ",valid_split_last=" : "",
-	    valid_split ? "yes" : "");
+	/* file names without their folders: the model should not carry the
+	 * trainer's directory layout */
+	const char *base = mi ? mi : train_src, *sl = strrchr(base, '/');
+	if (valid_split)
+		snprintf(prov, sizeof prov, "%s,last_%u_for_validation",
+		    sl ? sl + 1 : base, valid_split);
+	else
+		snprintf(prov, sizeof prov, "%s", sl ? sl + 1 : base);
 	o.provenance = prov;
 	if (height_spec && vgsl) {
 		struct htr_net *probe = htr_net_create(vgsl, 0, 1);

@@ -6,7 +6,7 @@
 #include "htr.h"
 
 int
-htr_utf8_len(const char *s)
+htr_alphabet_utf8len(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int n;
@@ -30,7 +30,7 @@ htr_utf8_len(const char *s)
 }
 
 int
-htr_utf8_valid(const char *s, size_t n)
+htr_alphabet_utf8valid(const char *s, size_t n)
 {
 	size_t i = 0;
 
@@ -44,7 +44,7 @@ htr_utf8_valid(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = htr_utf8_len(s + i);
+		k = htr_alphabet_utf8len(s + i);
 		if (k == 1 || i + k > n)
 			return 0;
 		i += k;
@@ -96,7 +96,7 @@ htr_alphabet_init(struct htr_alphabet *a, const char *const *sym, int n)
 		if (l > HTR_SYMBOL_MAX)
 			return htr_fail("alphabet: symbol %d longer than %d "
 			    "bytes", i, HTR_SYMBOL_MAX);
-		if (strchr(sym[i], '\n') || !htr_utf8_valid(sym[i], l))
+		if (strchr(sym[i], '\n') || !htr_alphabet_utf8valid(sym[i], l))
 			return htr_fail("alphabet: symbol %d is not one line "
 			    "of UTF-8", i);
 		total += l + 1;
@@ -162,14 +162,14 @@ htr_alphabet_from_chars(struct htr_alphabet *a, const char *s, size_t len)
 		len--;
 	if (len && s[len - 1] == '\r')
 		len--;
-	if (!htr_utf8_valid(s, len))
+	if (!htr_alphabet_utf8valid(s, len))
 		return htr_fail("character list is not valid UTF-8");
 	if (!(buf = htr_alloc(2 * len + 1, 1)))
 		return -1;
 	q = buf;
 	*q++ = 0;                   /* the blank */
 	for (size_t i = 0; i < len; ) {
-		int k = htr_utf8_len(s + i);
+		int k = htr_alphabet_utf8len(s + i);
 		memcpy(q, s + i, (size_t)k);
 		q[k] = 0;
 		q += k + 1;

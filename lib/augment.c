@@ -18,6 +18,7 @@ htr_augment_defaults(struct htr_augment *a, float s)
 	a->blur = 0.6f * s;
 	a->noise = 12.0f * s;
 	a->contrast = 0.3f * s;
+	a->clean = 0;
 }
 
 int
@@ -263,6 +264,10 @@ int
 htr_augment_apply(struct htr_image *im, const struct htr_augment *a,
     struct htr_rng *rng)
 {
+	/* (drawn only when clean is set, so runs without it keep their
+	 * random stream) */
+	if (a->clean > 0 && htr_rng_uniform(rng) < a->clean)
+		return 0;
 	/* Every draw is made whether or not its transform is on, so the
 	 * random stream does not depend on which transforms are enabled
 	 * (except for the per-pixel fields of elastic and noise). */

@@ -13,6 +13,9 @@
  *   blur       largest Gaussian sigma, in pixels
  *   noise      largest standard deviation of Gaussian pixel noise (levels)
  *   contrast   largest loss of contrast (0.5: ink may fade to half)
+ *   clean      share of images left as they are (0: every image is
+ *              distorted); the network then also sees undistorted images,
+ *              as it will when reading
  */
 #ifndef HTR_AUGMENT_H
 #define HTR_AUGMENT_H
@@ -23,6 +26,7 @@
 struct htr_augment {
 	float scale, rotate, shear, translate, elastic;
 	float stroke, blur, noise, contrast;
+	float clean;
 };
 
 /* Defaults for handwriting multiplied by strength (0: all off, 1: light

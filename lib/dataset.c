@@ -269,15 +269,20 @@ htr_dataset_add_iam(struct htr_dataset *ds, const char *txt,
 		}
 		if (!kind) {
 			kind = dashes == 3 ? 1 : 2;
-			/* root/words/a01/... or root/a01/... */
+			/* root/words/a01/... or root/a01/...; no root: the
+			 * folder of the .txt file */
 			const char *sub = kind == 1 ? "words" : "lines";
-			size_t nr = strlen(root);
+			const char *sl = strrchr(txt, '/');
+			int nr = root ? (int)strlen(root) : sl ? (int)(sl - txt) : 1;
+			const char *r = root ? root : sl ? txt : ".";
 
-			if (!(base = htr_alloc(nr + 8, 1)))
+			if (sl == txt && !root)
+				r = "/", nr = 1;
+			if (!(base = htr_alloc((size_t)nr + 8, 1)))
 				goto fail;
-			snprintf(base, nr + 8, "%s/%s", root, sub);
+			snprintf(base, (size_t)nr + 8, "%.*s/%s", nr, r, sub);
 			if (!is_dir(base))
-				snprintf(base, nr + 8, "%s", root);
+				snprintf(base, (size_t)nr + 8, "%.*s", nr, r);
 		} else if ((kind == 1) != (dashes == 3)) {
 			htr_fail("%s:%ld: '%s' mixes line and word ids", txt,
 			    line, field[0]);

@@ -6,7 +6,8 @@
  *                  manifest's directory; images in any format htr reads.
  *   IAM            words.txt or lines.txt (ok/err column, graylevel, box,
  *                  '|' for a space in lines.txt) with the image root
- *                  (the folder holding a01/a01-000u/... or words/a01/...).
+ *                  (the folder holding a01/a01-000u/... or words/a01/...;
+ *                  NULL: the folder of the .txt file).
  *   MNIST          idx3 images + idx1 labels, plain or gzip-compressed;
  *                  the label is the text "0".."9"; ink is made dark.
  * Images named by path are read lazily, one at a time (htr_dataset_image);

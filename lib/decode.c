@@ -8,9 +8,10 @@
 #include "htr.h"
 #include "rng.h"
 
-/* Characters less probable than this (log) in a frame are not tried as
- * extensions by prefix beam search. */
-#define PRUNE_LOGP (-16.0)
+/* Symbols less probable than this (log 1e-5) in a frame are not tried as
+ * extensions by the beam searches: they cannot beat the alternatives
+ * (the most probable symbol of a frame has at least 1/C). */
+#define PRUNE_LOGP (-11.5129)
 /* Words drawn for the forecast of NGramsForecastAndSample. */
 #define WBS_SAMPLES 20
 
@@ -25,7 +26,7 @@ lse(double a, double b)
 }
 
 int
-htr_logprob_normalize(float *m, int T, int C, int values, int blanklast)
+htr_decode_normalize(float *m, int T, int C, int values, int blanklast)
 {
 	for (int t = 0; t < T; t++) {
 		float *r = m + (long)t * C;
@@ -318,6 +319,50 @@ cmp_beam(const void *x, const void *y)
 	return a->text < b->text ? -1 : a->text > b->text;
 }
 
+static void
+swap_beam(struct beam *a, struct beam *b)
+{
+	struct beam t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Moves the k best of b[0..n) (by cmp_beam) to the front, in any order
+ * (quickselect with a median-of-three pivot). */
+static void
+select_best(struct beam *b, int n, int k)
+{
+	int lo = 0, hi = n - 1;
+
+	if (k <= 0 || k >= n)
+		return;
+	while (hi > lo) {
+		int mid = lo + (hi - lo) / 2;
+		if (cmp_beam(&b[mid], &b[lo]) < 0)
+			swap_beam(&b[mid], &b[lo]);
+		if (cmp_beam(&b[hi], &b[lo]) < 0)
+			swap_beam(&b[hi], &b[lo]);
+		if (cmp_beam(&b[hi], &b[mid]) < 0)
+			swap_beam(&b[hi], &b[mid]);
+		struct beam pivot = b[mid];
+		int i = lo, j = hi;
+		while (i <= j) {
+			while (cmp_beam(&b[i], &pivot) < 0)
+				i++;
+			while (cmp_beam(&pivot, &b[j]) < 0)
+				j--;
+			if (i <= j)
+				swap_beam(&b[i++], &b[j--]);
+		}
+		if (k - 1 <= j)
+			hi = j;
+		else if (k - 1 >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
 /* The labels of text node k into d. */
 static int
 texts_labels(struct htr_decoded *d, const struct texts *x, int k,
@@ -501,19 +546,22 @@ step(struct search *s, const float *r)
 		const struct htr_wordlm *w = s->w;
 		int node = b->node > 0 ? b->node : 0;
 		for (int n = w->node[node].child; n >= 0; n = w->node[n].sibling)
-			if (extend(s, b, w->node[n].label, r))
+			if (r[w->node[n].label] >= PRUNE_LOGP &&
+			    extend(s, b, w->node[n].label, r))
 				return -1;
 		if (node == 0 || w->node[node].word >= 0)
 			for (int k = 0; k < s->nnonword; k++)
-				if (extend(s, b, s->nonword[k], r))
+				if (r[s->nonword[k]] >= PRUNE_LOGP &&
+				    extend(s, b, s->nonword[k], r))
 					return -1;
 	}
 	for (int i = 0; i < s->next.n; i++)
 		rescore(s, &s->next.b[i]);
-	qsort(s->next.b, (size_t)s->next.n, sizeof *s->next.b, cmp_beam);
-	/* keep the best; the hash of s->next is stale after the sort, so
-	 * cur is rebuilt as a plain list */
+	/* keep the best: select them, then sort only those; the hash of
+	 * s->next is stale afterwards, cur is a plain list */
 	int keep = s->next.n < s->o->beam ? s->next.n : s->o->beam;
+	select_best(s->next.b, s->next.n, keep);
+	qsort(s->next.b, (size_t)keep, sizeof *s->next.b, cmp_beam);
 	cands_clear(&s->cur);
 	memcpy(s->cur.b, s->next.b, (size_t)keep * sizeof *s->cur.b);
 	s->cur.n = keep;
@@ -637,7 +685,7 @@ ext_label(const int *label, int s)
 }
 
 double
-htr_ctc_logprob(const float *lp, int T, int C, const int *label, int n)
+htr_decode_logprob(const float *lp, int T, int C, const int *label, int n)
 {
 	int S = 2 * n + 1;
 	double *a = htr_alloc((size_t)S, sizeof *a), *b;

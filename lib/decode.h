@@ -28,7 +28,7 @@ enum htr_values {
  * htr_values); if blanklast, moves the last column (the blank) to
  * column 0.  Returns 0, or -1 (htr_fail) if a row cannot be normalised
  * (all -inf, or probabilities that are negative). */
-int htr_logprob_normalize(float *m, int T, int C, int values, int blanklast);
+int htr_decode_normalize(float *m, int T, int C, int values, int blanklast);
 
 enum htr_decoder {
 	HTR_DECODE_BEST,        /* best path */
@@ -83,7 +83,7 @@ int  htr_decode_align(struct htr_decoded *d, const float *lp, int T, int C);
 
 /* Log-probability that CTC gives labels[0..n) in lp (forward algorithm);
  * -INFINITY if impossible. */
-double htr_ctc_logprob(const float *lp, int T, int C, const int *label, int n);
+double htr_decode_logprob(const float *lp, int T, int C, const int *label, int n);
 
 void htr_decoded_free(struct htr_decoded *d);
 

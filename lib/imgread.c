@@ -12,7 +12,10 @@
  *         the end of IEND.
  *   JPEG  a source manager that feeds libjpeg one byte at a time from the
  *         stdio buffer, so nothing after the EOI marker is consumed; the
- *         two magic bytes we already read are fed first.
+ *         two magic bytes we already read are fed first.  Data after
+ *         the end marker that cannot start another image is a camera's
+ *         trailer and is skipped.  The EXIF orientation is applied, so
+ *         that a phone photo comes out upright.
  *   PNM   the two magic bytes are pushed back with ungetc() and the reader
  *         starts from the magic number.
  *
@@ -208,6 +211,7 @@ struct jpeg_ctx {
 	int npre;
 	struct jpeg_decompress_struct cinfo;
 	unsigned char *row;           /* [w * components] */
+	int orientation;              /* EXIF, 1..8 */
 	struct htr_image *im;
 };
 
@@ -289,6 +293,102 @@ src_term(j_decompress_ptr cinfo)
 	(void)cinfo;
 }
 
+/* The EXIF orientation (tag 0x0112 of IFD0 in an APP1 "Exif" marker):
+ * how a phone held upright stored a sideways sensor image.  1 (as
+ * stored) when absent or malformed. */
+static int
+exif_orientation(j_decompress_ptr ci)
+{
+	for (jpeg_saved_marker_ptr m = ci->marker_list; m; m = m->next) {
+		const unsigned char *t = m->data + 6;   /* TIFF header */
+		unsigned long n = m->data_length, off, cnt;
+		int le;
+
+		if (m->marker != JPEG_APP0 + 1 || n < 6 + 8 ||
+		    memcmp(m->data, "Exif\0\0", 6))
+			continue;
+		n -= 6;
+		le = t[0] == 'I';
+#define U16(p) (le ? (unsigned)(p)[0] | (p)[1] << 8 : (unsigned)(p)[0] << 8 | (p)[1])
+#define U32(p) (le ? U16(p) | (unsigned long)U16((p) + 2) << 16 : \
+	(unsigned long)U16(p) << 16 | U16((p) + 2))
+		if (memcmp(t, "II*\0", 4) && memcmp(t, "MM\0*", 4))
+			continue;
+		off = U32(t + 4);
+		if (off > n - 2)
+			continue;
+		cnt = U16(t + off);
+		for (unsigned long i = 0; i < cnt; i++) {
+			const unsigned char *e = t + off + 2 + 12 * i;
+			unsigned v;
+
+			if (off + 2 + 12 * (i + 1) > n)
+				break;
+			if (U16(e) != 0x0112 || U16(e + 2) != 3)
+				continue;
+			v = U16(e + 8);
+			return v >= 1 && v <= 8 ? (int)v : 1;
+		}
+#undef U16
+#undef U32
+	}
+	return 1;
+}
+
+/* Turns a decoded image upright by its EXIF orientation: 2 mirror, 3 turn
+ * 180, 4 flip, 5 transpose, 6 turn 90 clockwise, 7 transverse, 8 turn 90
+ * counter-clockwise. */
+static int
+orient(struct htr_image *im, int o)
+{
+	struct htr_image out;
+	int w = im->w, h = im->h, swap = o >= 5;
+
+	if (o == 1)
+		return 0;
+	if (htr_image_init(&out, swap ? h : w, swap ? w : h, 255))
+		return -1;
+	for (int y = 0; y < out.h; y++)
+		for (int x = 0; x < out.w; x++) {
+			int sx, sy;
+
+			switch (o) {
+			case 2: sx = w - 1 - x; sy = y; break;
+			case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+			case 4: sx = x; sy = h - 1 - y; break;
+			case 5: sx = y; sy = x; break;
+			case 6: sx = y; sy = h - 1 - x; break;
+			case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+			default: sx = w - 1 - y; sy = x; break;
+			}
+			out.pix[(size_t)y * out.w + x] = im->pix[(size_t)sy * w + sx];
+		}
+	free(im->pix);
+	im->pix = out.pix;
+	im->w = out.w;
+	im->h = out.h;
+	return 0;
+}
+
+/* Cameras and phones often append data after a JPEG's end marker (maker
+ * trailers, embedded videos).  Unless the next byte may start another
+ * image of the stream, the rest of the stream is such a trailer and is
+ * skipped, so that it does not fail as an unknown format. */
+static void
+skip_trailer(FILE *f)
+{
+	int c = getc(f);
+
+	if (c == EOF)
+		return;
+	if (c == 0xFF || c == 0x89 || c == 'P' || isspace(c)) {
+		ungetc(c, f);
+		return;
+	}
+	while (getc(f) != EOF)
+		;
+}
+
 static int
 jpeg_decode(struct jpeg_ctx *c)
 {
@@ -299,7 +399,9 @@ jpeg_decode(struct jpeg_ctx *c)
 		return -1;
 	jpeg_create_decompress(ci);
 	ci->src = &c->src;
+	jpeg_save_markers(ci, JPEG_APP0 + 1, 0xFFFF);
 	jpeg_read_header(ci, TRUE);
+	c->orientation = exif_orientation(ci);
 	/* Checked before libjpeg or we allocate image-sized buffers. */
 	if (htr_image_check_size(ci->image_width, ci->image_height))
 		return -1;
@@ -348,7 +450,8 @@ jpeg_decode(struct jpeg_ctx *c)
 		}
 	}
 	jpeg_finish_decompress(ci);
-	return 0;
+	skip_trailer(c->f);
+	return orient(c->im, c->orientation);
 }
 
 static int
@@ -434,7 +537,13 @@ pnm_decode(FILE *f, struct pnm_ctx *c)
 		pm_setjmpbuf(old);
 		return -1;
 	}
+	if (p->depth < 1 || p->depth > 16) {
+		pm_setjmpbuf(old);
+		return htr_fail("%u planes (depth) not supported", p->depth);
+	}
 	alpha = p->have_opacity ? (int)p->opacity_plane : -1;
+	if (alpha >= (int)p->depth)
+		alpha = -1;
 	color = p->depth >= 3 && alpha != 1 && alpha != 2;
 	if (htr_image_init(c->im, p->width, p->height, 255)) {
 		pm_setjmpbuf(old);
@@ -460,7 +569,7 @@ pnm_decode(FILE *f, struct pnm_ctx *c)
 }
 
 static int
-read_pnm(FILE *f, struct htr_image *im)
+read_pnm(FILE *f, struct htr_image *im, const char *kind)
 {
 	struct pnm_ctx c = { .im = im };
 	int rc;
@@ -475,7 +584,7 @@ read_pnm(FILE *f, struct htr_image *im)
 		pnm_freepamrow(c.row);
 	if (rc) {
 		htr_image_free(im);
-		return -1;
+		return htr_fail_prefix(kind);
 	}
 	return 1;
 }
@@ -510,7 +619,8 @@ htr_image_read(FILE *f, struct htr_image *im)
 			    "(this C library allows only one byte)");
 		if (c2 == '2' || c2 == '5')
 			return htr_pgm_read(f, im);
-		return read_pnm(f, im);
+		return read_pnm(f, im, c2 == '1' || c2 == '4' ? "PBM" :
+		    c2 == '7' ? "PAM" : "PPM");
 	}
 	if (c2 == EOF)
 		return htr_fail("truncated file (one byte)");

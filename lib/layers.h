@@ -216,7 +216,8 @@ size_t htr_lstm_scratch(int T, int N, int H);  /* floats for backward */
 void htr_lstm_forward(
     float *h,              /* [T][N][ldh] hidden outputs (first H used) */
     float *c,              /* [T][N][H] cell states, kept for backward */
-    float *gates,          /* [T][N][4H] activated gates, kept for backward */
+    float *gates,          /* [T][N][5H] activated gates i f g o and
+                              tanh(c), kept for backward */
     const float *x,        /* [T][N][I] */
     const float *wx,       /* [4H][I] */
     const float *wh,       /* [4H][H] */
@@ -233,7 +234,7 @@ void htr_lstm_backward(
     const float *dh,       /* [T][N][ldh] gradient on the outputs */
     const float *h,        /* [T][N][ldh] forward outputs */
     const float *c,        /* [T][N][H] */
-    const float *gates,    /* [T][N][4H] */
+    const float *gates,    /* [T][N][5H] */
     const float *x,        /* [T][N][I] */
     const float *wx,       /* [4H][I] */
     const float *wh,       /* [4H][H] */

@@ -466,6 +466,7 @@ htr_net_ckpt_load(struct htr_net *net, const char *path, char *extra,
 	struct in r;
 	unsigned char *buf;
 	char *vgsl = NULL, *ex = NULL;
+	float *mv = NULL;
 	uint64_t s[4];
 	int rc = -1;
 
@@ -489,17 +490,21 @@ htr_net_ckpt_load(struct htr_net *net, const char *path, char *extra,
 		    (unsigned long long)t);
 		goto out;
 	}
-	if (htr_net_adam_restore(net, (long)t) < 0)
+	/* read into a copy: a bad file leaves the net as it was */
+	size_t n = htr_net_nparams(net);
+	if (!(mv = htr_alloc(2 * n + 1, sizeof *mv)))
 		goto out;
-	if (getf32s(&r, htr_net_adam_m(net), htr_net_nparams(net),
-	    "Adam moments") < 0 ||
-	    getf32s(&r, htr_net_adam_v(net), htr_net_nparams(net),
-	    "Adam moments") < 0)
+	if (getf32s(&r, mv, n, "Adam moments") < 0 ||
+	    getf32s(&r, mv + n, n, "Adam moments") < 0)
 		goto out;
 	if (r.p != r.end) {
 		htr_fail("%s: %td bytes of trailing garbage", path, r.end - r.p);
 		goto out;
 	}
+	if (htr_net_adam_restore(net, (long)t) < 0)
+		goto out;
+	memcpy(htr_net_adam_m(net), mv, n * sizeof *mv);
+	memcpy(htr_net_adam_v(net), mv + n, n * sizeof *mv);
 	memcpy(htr_net_rng(net)->s, s, sizeof s);
 	if (extra && extrasize)
 		snprintf(extra, extrasize, "%s", ex);
@@ -507,6 +512,7 @@ htr_net_ckpt_load(struct htr_net *net, const char *path, char *extra,
 out:
 	free(vgsl);
 	free(ex);
+	free(mv);
 	free(buf);
 	return rc;
 }

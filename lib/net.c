@@ -9,6 +9,7 @@
 #include "htr.h"
 #include "layers.h"
 #include "net.h"
+#include "par.h"
 #include "rng.h"
 #include "vgsl.h"
 
@@ -107,8 +108,14 @@ build(struct htr_net *net, int nclass)
 		    (s->kind == HTR_VGSL_LINEAR && w == 0);
 		if (s->kind == HTR_VGSL_OUTPUT && nclass > 0)
 			s->n = nclass;
+		if (s->kind == HTR_VGSL_FOLD && form != MAP)
+			return htr_fail("VGSL: '%s': nothing to fold, the input is "
+			    "already a %s", tok, form == SEQ ? "sequence" : "vector");
+		if (s->kind == HTR_VGSL_FOLD)
+			seqlike = 1;
 		if (form == MAP && (s->kind == HTR_VGSL_LSTM ||
-		    s->kind == HTR_VGSL_LINEAR || s->kind == HTR_VGSL_OUTPUT)) {
+		    s->kind == HTR_VGSL_LINEAR || s->kind == HTR_VGSL_OUTPUT ||
+		    s->kind == HTR_VGSL_FOLD)) {
 			struct layer *r = add(net, seqlike ? K_M2S : K_M2V,
 			    seqlike ? "(map->seq)" : "(map->vec)");
 			if (!seqlike && w == 0)
@@ -119,6 +126,11 @@ build(struct htr_net *net, int nclass)
 			r->oc = c, r->oh = 1;
 			form = r->form = seqlike ? SEQ : VEC;
 			h = 1;
+			r->p = np, r->s = ns;
+			if (s->kind == HTR_VGSL_FOLD) {
+				r->tok = tok;
+				continue;
+			}
 		}
 		struct layer *l = NULL;
 		switch (s->kind) {
@@ -430,7 +442,7 @@ plan(struct htr_net *net, int N, int W, int mode)
 			l->naux = mode == HTR_NET_TRAIN ? l->nout : 0;
 			break;
 		case K_LSTM:
-			l->naux = (size_t)l->ndir * T * N * 5 * l->H;
+			l->naux = (size_t)l->ndir * T * N * 6 * l->H;
 			lscr = maxz(lscr, htr_lstm_scratch(T, N, l->H));
 			l->flops = 2.0 * l->ndir * T * N * 4 * l->H *
 			    (l->ic + l->H);
@@ -550,7 +562,7 @@ forward_layer(struct htr_net *net, struct layer *l, const float *in,
 		size_t per = (size_t)G * (I + H + 1);
 		for (int d = 0; d < l->ndir; d++) {
 			float *q = p + d * per;
-			float *c = aux + (size_t)d * T * N * 5 * H;
+			float *c = aux + (size_t)d * T * N * 6 * H;
 			htr_lstm_forward(out + d * H, c, c + (size_t)T * N * H, in,
 			    q, q + (size_t)G * I, q + (size_t)G * (I + H),
 			    net->lens_full ? NULL : net->lens, T, N, I, H,
@@ -854,7 +866,7 @@ backward_layer(struct htr_net *net, struct layer *l, float *din,
 		for (int d = 0; d < l->ndir; d++) {
 			const float *q = p + d * per;
 			float *dq = dp + d * per;
-			const float *c = aux + (size_t)d * T * N * 5 * H;
+			const float *c = aux + (size_t)d * T * N * 6 * H;
 			htr_lstm_backward(din, dq, dq + (size_t)G * I,
 			    dq + (size_t)G * (I + H), net->act + net->lscr,
 			    dout + d * H, out + d * H, c, c + (size_t)T * N * H, in,
@@ -921,6 +933,30 @@ htr_adam_defaults(struct htr_adam *a)
 	a->clip = 0;
 }
 
+struct adamk {
+	struct htr_net *net;
+	const struct htr_adam *a;
+	float scale, c1, c2;
+};
+
+static void
+adam_chunk(void *ctx, size_t lo, size_t hi)
+{
+	const struct adamk *k = ctx;
+	const struct htr_adam *a = k->a;
+	size_t n = k->net->nparams;
+	float *m = k->net->adam, *v = m + n, *p = k->net->params;
+	const float *gr = k->net->grads;
+
+	for (size_t i = lo; i < hi; i++) {
+		float g = gr[i] * k->scale;
+		m[i] = a->beta1 * m[i] + (1 - a->beta1) * g;
+		v[i] = a->beta2 * v[i] + (1 - a->beta2) * g * g;
+		float mh = m[i] / k->c1, vh = v[i] / k->c2;
+		p[i] -= a->lr * (mh / (sqrtf(vh) + a->eps) + a->weight_decay * p[i]);
+	}
+}
+
 double
 htr_net_adam_step(struct htr_net *net, const struct htr_adam *a)
 {
@@ -936,16 +972,10 @@ htr_net_adam_step(struct htr_net *net, const struct htr_adam *a)
 	double norm = sqrt(ss);
 	float scale = a->clip > 0 && norm > a->clip ? (float)(a->clip / norm) : 1;
 	net->adam_t++;
-	float c1 = 1 - (float)pow(a->beta1, (double)net->adam_t);
-	float c2 = 1 - (float)pow(a->beta2, (double)net->adam_t);
-	float *m = net->adam, *v = net->adam + n, *p = net->params;
-	for (size_t i = 0; i < n; i++) {
-		float g = net->grads[i] * scale;
-		m[i] = a->beta1 * m[i] + (1 - a->beta1) * g;
-		v[i] = a->beta2 * v[i] + (1 - a->beta2) * g * g;
-		float mh = m[i] / c1, vh = v[i] / c2;
-		p[i] -= a->lr * (mh / (sqrtf(vh) + a->eps) + a->weight_decay * p[i]);
-	}
+	struct adamk k = { net, a, scale,
+	    1 - (float)pow(a->beta1, (double)net->adam_t),
+	    1 - (float)pow(a->beta2, (double)net->adam_t) };
+	htr_par_for(n, 8, adam_chunk, &k);
 	return norm;
 }
 

@@ -168,8 +168,9 @@ struct htr_rng *htr_net_rng(struct htr_net *net);
  * parameter count (checked on load), the Adam step and moments, the
  * dropout RNG state and a free-text "extra" string (the trainer's epoch,
  * data order seed, best validation error...), CRC32.  Written atomically.
- * Load restores into a net built from the same VGSL; extra (may be NULL)
- * receives at most extrasize-1 bytes.  See man/htr-model.5. */
+ * Load restores into a net built from the same VGSL (on failure the net
+ * is left as it was); extra (may be NULL) receives at most extrasize-1
+ * bytes.  See man/htr-model.5. */
 int htr_net_ckpt_save(struct htr_net *net, const char *path,
     const char *extra);
 int htr_net_ckpt_load(struct htr_net *net, const char *path, char *extra,

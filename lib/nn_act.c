@@ -1,40 +1,75 @@
 /* nn_act.c — element-wise activations, softmax, log-softmax, dropout. */
 #include <math.h>
+#include <string.h>
 
 #include "layers.h"
+#include "par.h"
 #include "rng.h"
 
-void
-htr_act_forward(float *out, const float *in, size_t n, int act)
+/* In place: one pointer, and blocks of 8 so that gcc -O2 vectorises. */
+static void
+act_inplace(float *y, size_t n, int act)
 {
+	size_t i = 0;
+
 	switch (act) {
-	case HTR_ACT_LINEAR:
-		if (out != in)
-			for (size_t i = 0; i < n; i++)
-				out[i] = in[i];
-		break;
 	case HTR_ACT_RELU:
-		for (size_t i = 0; i < n; i++)
-			out[i] = in[i] > 0 ? in[i] : 0;
+	case HTR_ACT_LEAKY: {
+		/* max(v, 0) + k min(v, 0) as two selects: a form gcc -O2
+		 * vectorises in blocks of 8 (exact; ReLU may give -0) */
+		float k = act == HTR_ACT_RELU ? 0 : HTR_LEAKY_SLOPE;
+		for (; i + 8 <= n; i += 8)
+			for (int j = 0; j < 8; j++) {
+				float v = y[i + j];
+				float p = v > 0.f ? v : 0.f, q = v > 0.f ? 0.f : v;
+				y[i + j] = p + k * q;
+			}
+		for (; i < n; i++) {
+			float v = y[i];
+			y[i] = (v > 0.f ? v : 0.f) + k * (v > 0.f ? 0.f : v);
+		}
 		break;
-	case HTR_ACT_LEAKY:
-		for (size_t i = 0; i < n; i++)
-			out[i] = in[i] > 0 ? in[i] : HTR_LEAKY_SLOPE * in[i];
-		break;
+	}
 	case HTR_ACT_TANH:
-		for (size_t i = 0; i < n; i++)
-			out[i] = tanhf(in[i]);
+		for (; i < n; i++)
+			y[i] = tanhf(y[i]);
 		break;
 	case HTR_ACT_SIGMOID:
-		for (size_t i = 0; i < n; i++)
-			out[i] = 1 / (1 + expf(-in[i]));
+		for (; i < n; i++)
+			y[i] = 1 / (1 + expf(-y[i]));
 		break;
 	}
 }
 
+struct actk {
+	float *y, *din;
+	const float *dout, *out;
+	int act;
+};
+
+static void
+act_fwd_chunk(void *ctx, size_t lo, size_t hi)
+{
+	const struct actk *k = ctx;
+
+	act_inplace(k->y + lo, hi - lo, k->act);
+}
+
 void
-htr_act_backward(float *din, const float *dout, const float *out, size_t n,
-    int act)
+htr_act_forward(float *out, const float *in, size_t n, int act)
+{
+	struct actk k = { out, NULL, NULL, NULL, act };
+
+	if (out != in)
+		memcpy(out, in, n * sizeof *out);
+	if (act != HTR_ACT_LINEAR)
+		htr_par_for(n, act == HTR_ACT_RELU || act == HTR_ACT_LEAKY ? 1 : 20,
+		    act_fwd_chunk, &k);
+}
+
+static void
+act_bwd(float *restrict din, const float *restrict dout,
+    const float *restrict out, size_t n, int act)
 {
 	switch (act) {
 	case HTR_ACT_LINEAR:
@@ -42,13 +77,20 @@ htr_act_backward(float *din, const float *dout, const float *out, size_t n,
 			din[i] += dout[i];
 		break;
 	case HTR_ACT_RELU:
-		for (size_t i = 0; i < n; i++)
-			din[i] += out[i] > 0 ? dout[i] : 0;
+	case HTR_ACT_LEAKY: {
+		float k = act == HTR_ACT_RELU ? 0 : HTR_LEAKY_SLOPE;
+		size_t i = 0;
+		for (; i + 8 <= n; i += 8)
+			for (int j = 0; j < 8; j++) {
+				float f = out[i + j] > 0.f ? 1.f : k;
+				din[i + j] += f * dout[i + j];
+			}
+		for (; i < n; i++) {
+			float f = out[i] > 0.f ? 1.f : k;
+			din[i] += f * dout[i];
+		}
 		break;
-	case HTR_ACT_LEAKY:
-		for (size_t i = 0; i < n; i++)
-			din[i] += out[i] > 0 ? dout[i] : HTR_LEAKY_SLOPE * dout[i];
-		break;
+	}
 	case HTR_ACT_TANH:
 		for (size_t i = 0; i < n; i++)
 			din[i] += dout[i] * (1 - out[i] * out[i]);
@@ -58,6 +100,23 @@ htr_act_backward(float *din, const float *dout, const float *out, size_t n,
 			din[i] += dout[i] * out[i] * (1 - out[i]);
 		break;
 	}
+}
+
+static void
+act_bwd_chunk(void *ctx, size_t lo, size_t hi)
+{
+	const struct actk *k = ctx;
+
+	act_bwd(k->din + lo, k->dout + lo, k->out + lo, hi - lo, k->act);
+}
+
+void
+htr_act_backward(float *din, const float *dout, const float *out, size_t n,
+    int act)
+{
+	struct actk k = { NULL, din, dout, out, act };
+
+	htr_par_for(n, 3, act_bwd_chunk, &k);
 }
 
 void
@@ -147,8 +206,8 @@ htr_dropout_forward(float *out, const float *in, const float *mask, size_t n)
 }
 
 void
-htr_dropout_backward(float *din, const float *dout, const float *mask,
-    size_t n)
+htr_dropout_backward(float *restrict din, const float *restrict dout,
+    const float *restrict mask, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		din[i] += dout[i] * mask[i];

@@ -5,6 +5,7 @@
 #include "gemm.h"
 #include "htr.h"
 #include "layers.h"
+#include "par.h"
 
 int
 htr_conv_outsize(int in, int stride)
@@ -25,14 +26,25 @@ direct(int kh, int kw, int sh, int sw)
 	return kh == 1 && kw == 1 && sh == 1 && sw == 1;
 }
 
-/* col[K][g][Ho][Wo] from samples n0..n0+g-1 of in[Ci][N][H][W]. */
+struct cols {
+	float *col, *din;
+	const float *in;
+	int n0, g, N, H, W, kh, kw, sh, sw, Ho, Wo;
+};
+
+/* col[K][g][Ho][Wo] from samples n0..n0+g-1 of in[Ci][N][H][W], for the
+ * input channels c0..c1-1. */
 static void
-im2col(float *col, const float *in, int n0, int g, int N, int Ci, int H,
-    int W, int kh, int kw, int sh, int sw, int Ho, int Wo)
+im2col_ch(void *ctx, size_t c0, size_t c1)
 {
+	const struct cols *k = ctx;
+	float *col = k->col;
+	const float *in = k->in;
+	int n0 = k->n0, g = k->g, N = k->N, H = k->H, W = k->W, kh = k->kh;
+	int kw = k->kw, sh = k->sh, sw = k->sw, Ho = k->Ho, Wo = k->Wo;
 	int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
 
-	for (int ci = 0; ci < Ci; ci++)
+	for (int ci = (int)c0; ci < (int)c1; ci++)
 		for (int ky = 0; ky < kh; ky++)
 			for (int kx = 0; kx < kw; kx++) {
 				float *dst = col + ((size_t)(ci * kh + ky) * kw + kx) *
@@ -68,14 +80,30 @@ im2col(float *col, const float *in, int n0, int g, int N, int Ci, int H,
 			}
 }
 
+static void
+add(float *restrict y, const float *restrict x, int n)
+{
+	int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			y[i + j] += x[i + j];
+	for (; i < n; i++)
+		y[i] += x[i];
+}
+
 /* The adjoint of im2col: adds col back into din. */
 static void
-col2im(float *din, const float *col, int n0, int g, int N, int Ci, int H,
-    int W, int kh, int kw, int sh, int sw, int Ho, int Wo)
+col2im_ch(void *ctx, size_t c0, size_t c1)
 {
+	const struct cols *k = ctx;
+	const float *col = k->col;
+	float *din = k->din;
+	int n0 = k->n0, g = k->g, N = k->N, H = k->H, W = k->W, kh = k->kh;
+	int kw = k->kw, sh = k->sh, sw = k->sw, Ho = k->Ho, Wo = k->Wo;
 	int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
 
-	for (int ci = 0; ci < Ci; ci++)
+	for (int ci = (int)c0; ci < (int)c1; ci++)
 		for (int ky = 0; ky < kh; ky++)
 			for (int kx = 0; kx < kw; kx++) {
 				const float *s = col + ((size_t)(ci * kh + ky) * kw + kx) *
@@ -92,11 +120,34 @@ col2im(float *din, const float *col, int n0, int g, int N, int Ci, int H,
 						if (iy < 0 || iy >= H)
 							continue;
 						long off = (long)iy * W - pw + kx;
-						for (int x = x0; x < x1; x++)
-							dst[off + (long)x * sw] += s[x];
+						if (sw == 1)
+							add(dst + off + x0, s + x0, x1 - x0);
+						else
+							for (int x = x0; x < x1; x++)
+								dst[off + (long)x * sw] += s[x];
 					}
 				}
 			}
+}
+
+static void
+im2col(float *col, const float *in, int n0, int g, int N, int Ci, int H,
+    int W, int kh, int kw, int sh, int sw, int Ho, int Wo)
+{
+	struct cols k = { col, NULL, in, n0, g, N, H, W, kh, kw, sh, sw, Ho,
+	    Wo };
+
+	htr_par_for(Ci, (size_t)kh * kw * g * Ho * Wo, im2col_ch, &k);
+}
+
+static void
+col2im(float *din, const float *col, int n0, int g, int N, int Ci, int H,
+    int W, int kh, int kw, int sh, int sw, int Ho, int Wo)
+{
+	struct cols k = { (float *)col, din, NULL, n0, g, N, H, W, kh, kw, sh,
+	    sw, Ho, Wo };
+
+	htr_par_for(Ci, 2 * (size_t)kh * kw * g * Ho * Wo, col2im_ch, &k);
 }
 
 static int

@@ -18,46 +18,101 @@ sigm(float x)
 	return 1 / (1 + expf(-x));
 }
 
+/* One time step of the element-wise gate work, for a range of samples. */
+struct step {
+	float *h, *c, *gates, *dg, *dhn, *dcn;
+	const float *dh;
+	const int *len;
+	int t, p, s, N, H, ldh;
+};
+
+static void
+fwd_step(void *ctx, size_t n0, size_t n1)
+{
+	const struct step *q = ctx;
+	int t = q->t, p = q->p, s = q->s, N = q->N, H = q->H, L = 5 * H;
+	float *gt = q->gates + (size_t)t * N * L;
+
+	for (size_t n = n0; n < n1; n++) {
+		float *a = gt + n * L;
+		float *ht = q->h + ((size_t)t * N + n) * q->ldh;
+		float *ct = q->c + ((size_t)t * N + n) * H;
+		const float *cp = s > 0 ? q->c + ((size_t)p * N + n) * H : NULL;
+		if (q->len && t >= q->len[n]) {
+			memset(a, 0, L * sizeof *a);
+			memset(ht, 0, H * sizeof *ht);
+			memset(ct, 0, H * sizeof *ct);
+			continue;
+		}
+		for (int k = 0; k < H; k++) {
+			float ig = sigm(a[k]), fg = sigm(a[H + k]);
+			float gg = tanhf(a[2 * H + k]), og = sigm(a[3 * H + k]);
+			float cc = ig * gg + (cp ? fg * cp[k] : 0);
+			a[k] = ig;
+			a[H + k] = fg;
+			a[2 * H + k] = gg;
+			a[3 * H + k] = og;
+			a[4 * H + k] = tanhf(cc);
+			ct[k] = cc;
+			ht[k] = og * a[4 * H + k];
+		}
+	}
+}
+
+static void
+bwd_step(void *ctx, size_t n0, size_t n1)
+{
+	const struct step *q = ctx;
+	int t = q->t, p = q->p, s = q->s, N = q->N, H = q->H, G = 4 * H;
+	float *dgt = q->dg + (size_t)t * N * G;
+
+	for (size_t n = n0; n < n1; n++) {
+		float *d = dgt + n * G;
+		float *dhr = q->dhn + n * H, *dcr = q->dcn + n * H;
+		if (q->len && t >= q->len[n]) {
+			memset(d, 0, G * sizeof *d);
+			memset(dcr, 0, H * sizeof *dcr);
+			continue;
+		}
+		const float *a = q->gates + ((size_t)t * N + n) * 5 * H;
+		const float *cp = s > 0 ? q->c + ((size_t)p * N + n) * H : NULL;
+		const float *dht = q->dh + ((size_t)t * N + n) * q->ldh;
+		for (int k = 0; k < H; k++) {
+			float ig = a[k], fg = a[H + k], gg = a[2 * H + k];
+			float og = a[3 * H + k];
+			float tc = a[4 * H + k];
+			float dhk = dht[k] + dhr[k];
+			float dck = dcr[k] + dhk * og * (1 - tc * tc);
+			float cpk = cp ? cp[k] : 0;
+			d[k] = dck * gg * ig * (1 - ig);
+			d[H + k] = dck * cpk * fg * (1 - fg);
+			d[2 * H + k] = dck * ig * (1 - gg * gg);
+			d[3 * H + k] = dhk * tc * og * (1 - og);
+			dcr[k] = dck * fg;
+		}
+	}
+}
+
 void
 htr_lstm_forward(float *h, float *c, float *gates, const float *x,
     const float *wx, const float *wh, const float *b, const int *len,
     int T, int N, int I, int H, int ldh, int reverse)
 {
-	int G = 4 * H;
+	int G = 4 * H, L = 5 * H;
 	size_t TN = (size_t)T * N;
 
 	for (size_t r = 0; r < TN; r++)
-		memcpy(gates + r * G, b, G * sizeof *b);
-	htr_sgemm(0, 1, (int)TN, G, I, 1, x, I, wx, I, 1, gates, G);
+		memcpy(gates + r * L, b, G * sizeof *b);
+	htr_sgemm(0, 1, (int)TN, G, I, 1, x, I, wx, I, 1, gates, L);
 	for (int s = 0; s < T; s++) {
 		int t = reverse ? T - 1 - s : s, p = reverse ? t + 1 : t - 1;
-		float *gt = gates + (size_t)t * N * G;
+		float *gt = gates + (size_t)t * N * L;
 		if (s > 0)
 			htr_sgemm(0, 1, N, G, H, 1, h + (size_t)p * N * ldh, ldh,
-			    wh, H, 1, gt, G);
-		for (int n = 0; n < N; n++) {
-			float *a = gt + (size_t)n * G;
-			float *ht = h + ((size_t)t * N + n) * ldh;
-			float *ct = c + ((size_t)t * N + n) * H;
-			const float *cp = s > 0 ? c + ((size_t)p * N + n) * H : NULL;
-			if (len && t >= len[n]) {
-				memset(a, 0, G * sizeof *a);
-				memset(ht, 0, H * sizeof *ht);
-				memset(ct, 0, H * sizeof *ct);
-				continue;
-			}
-			for (int k = 0; k < H; k++) {
-				float ig = sigm(a[k]), fg = sigm(a[H + k]);
-				float gg = tanhf(a[2 * H + k]), og = sigm(a[3 * H + k]);
-				float cc = ig * gg + (cp ? fg * cp[k] : 0);
-				a[k] = ig;
-				a[H + k] = fg;
-				a[2 * H + k] = gg;
-				a[3 * H + k] = og;
-				ct[k] = cc;
-				ht[k] = og * tanhf(cc);
-			}
-		}
+			    wh, H, 1, gt, L);
+		struct step k = { h, c, gates, NULL, NULL, NULL, NULL, len, t, p,
+		    s, N, H, ldh };
+		fwd_step(&k, 0, N);   /* too little work per step for threads */
 	}
 }
 
@@ -77,32 +132,9 @@ htr_lstm_backward(float *dx, float *dwx, float *dwh, float *db,
 	for (int s = T - 1; s >= 0; s--) {
 		int t = reverse ? T - 1 - s : s, p = reverse ? t + 1 : t - 1;
 		float *dgt = dg + (size_t)t * N * G;
-		for (int n = 0; n < N; n++) {
-			float *d = dgt + (size_t)n * G;
-			float *dhr = dhn + (size_t)n * H, *dcr = dcn + (size_t)n * H;
-			if (len && t >= len[n]) {
-				memset(d, 0, G * sizeof *d);
-				memset(dcr, 0, H * sizeof *dcr);
-				continue;
-			}
-			const float *a = gates + ((size_t)t * N + n) * G;
-			const float *ct = c + ((size_t)t * N + n) * H;
-			const float *cp = s > 0 ? c + ((size_t)p * N + n) * H : NULL;
-			const float *dht = dh + ((size_t)t * N + n) * ldh;
-			for (int k = 0; k < H; k++) {
-				float ig = a[k], fg = a[H + k], gg = a[2 * H + k];
-				float og = a[3 * H + k];
-				float tc = tanhf(ct[k]);
-				float dhk = dht[k] + dhr[k];
-				float dck = dcr[k] + dhk * og * (1 - tc * tc);
-				float cpk = cp ? cp[k] : 0;
-				d[k] = dck * gg * ig * (1 - ig);
-				d[H + k] = dck * cpk * fg * (1 - fg);
-				d[2 * H + k] = dck * ig * (1 - gg * gg);
-				d[3 * H + k] = dhk * tc * og * (1 - og);
-				dcr[k] = dck * fg;
-			}
-		}
+		struct step k = { NULL, (float *)c, (float *)gates, dg, dhn, dcn, dh,
+		    len, t, p, s, N, H, ldh };
+		bwd_step(&k, 0, N);
 		if (s > 0)
 			htr_sgemm(0, 0, N, H, G, 1, dgt, G, wh, H, 0, dhn, H);
 	}

@@ -1,5 +1,6 @@
 /* nn_pool.c — max pooling without padding. */
 #include "layers.h"
+#include "par.h"
 
 int
 htr_pool_outsize(int in, int k, int stride)
@@ -25,13 +26,22 @@ argmax(const float *p, int W, int y0, int x0, int kh, int kw)
 	return best;
 }
 
-void
-htr_maxpool_forward(float *out, const float *in, int P, int H, int W,
-    int kh, int kw, int sh, int sw)
+struct pool {
+	float *out;
+	const float *in, *dout;
+	int H, W, kh, kw, sh, sw;
+};
+
+static void
+pool_fwd(void *ctx, size_t p0, size_t p1)
 {
+	const struct pool *k = ctx;
+	const float *in = k->in;
+	float *out = k->out;
+	int H = k->H, W = k->W, kh = k->kh, kw = k->kw, sh = k->sh, sw = k->sw;
 	int Ho = htr_pool_outsize(H, kh, sh), Wo = htr_pool_outsize(W, kw, sw);
 
-	for (int p = 0; p < P; p++) {
+	for (size_t p = p0; p < p1; p++) {
 		const float *ip = in + (size_t)p * H * W;
 		float *op = out + (size_t)p * Ho * Wo;
 		if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
@@ -55,18 +65,61 @@ htr_maxpool_forward(float *out, const float *in, int P, int H, int W,
 }
 
 void
-htr_maxpool_backward(float *din, const float *dout, const float *in,
-    int P, int H, int W, int kh, int kw, int sh, int sw)
+htr_maxpool_forward(float *out, const float *in, int P, int H, int W,
+    int kh, int kw, int sh, int sw)
 {
+	struct pool k = { out, in, NULL, H, W, kh, kw, sh, sw };
+
+	htr_par_for(P, (size_t)H * W, pool_fwd, &k);
+}
+
+static void
+pool_bwd(void *ctx, size_t p0, size_t p1)
+{
+	const struct pool *k = ctx;
+	const float *in = k->in, *dout = k->dout;
+	float *din = k->out;
+	int H = k->H, W = k->W, kh = k->kh, kw = k->kw, sh = k->sh, sw = k->sw;
 	int Ho = htr_pool_outsize(H, kh, sh), Wo = htr_pool_outsize(W, kw, sw);
 
-	for (int p = 0; p < P; p++) {
+	for (size_t p = p0; p < p1; p++) {
 		const float *ip = in + (size_t)p * H * W;
 		const float *dp = dout + (size_t)p * Ho * Wo;
 		float *gp = din + (size_t)p * H * W;
+		if (kh == 2 && sh == 2 && ((kw == 2 && sw == 2) ||
+		    (kw == 1 && sw == 1))) {
+			/* the common poolings: same tie rule as argmax() */
+			for (int y = 0; y < Ho; y++) {
+				const float *r0 = ip + (size_t)2 * y * W, *r1 = r0 + W;
+				float *g0 = gp + (size_t)2 * y * W, *g1 = g0 + W;
+				for (int x = 0; x < Wo; x++) {
+					float d = dp[y * Wo + x];
+					int c = x * kw;
+					float m = r0[c];
+					float *t = &g0[c];
+					if (kw == 2 && r0[c + 1] > m)
+						m = r0[c + 1], t = &g0[c + 1];
+					if (r1[c] > m)
+						m = r1[c], t = &g1[c];
+					if (kw == 2 && r1[c + 1] > m)
+						t = &g1[c + 1];
+					*t += d;
+				}
+			}
+			continue;
+		}
 		for (int y = 0; y < Ho; y++)
 			for (int x = 0; x < Wo; x++)
 				gp[argmax(ip, W, y * sh, x * sw, kh, kw)] +=
 				    dp[y * Wo + x];
 	}
+}
+
+void
+htr_maxpool_backward(float *din, const float *dout, const float *in,
+    int P, int H, int W, int kh, int kw, int sh, int sw)
+{
+	struct pool k = { din, in, dout, H, W, kh, kw, sh, sw };
+
+	htr_par_for(P, 2 * (size_t)H * W, pool_bwd, &k);
 }

@@ -4,9 +4,10 @@
  *
  * All functions work on 8-bit gray images (struct htr_image) with ink dark
  * (0) on light paper (255).  Binary results use exactly 0 and 255.  Where
- * a function needs to know which pixels are ink (skew, slant, components,
- * thinning) it thresholds a gray image with Otsu's method; a binary image
- * passes through that unchanged.
+ * a function needs to know which pixels are ink it thresholds a gray
+ * image itself: components and thinning with Otsu's global threshold (a
+ * binary image passes through unchanged), the skew and slant searches
+ * with Sauvola's local one.  All functions are thread-safe.
  *
  * In-place functions may change im->w, im->h and im->pix (the old buffer
  * is freed); tags are always kept.  Functions with an 'out' argument
@@ -20,8 +21,9 @@
  * when their tops lean right (like italics).
  *
  * htr_prep_run() applies a whole chain described by struct htr_prep_opts;
- * htr-prep, htr-segment and htr-train use it so that every stage sees the
- * same preprocessing.
+ * it is what htr-prep runs, and what other programs (htr-segment,
+ * htr-train, htr-serve) should call so that they all see the same
+ * preprocessing.
  */
 #ifndef HTR_PREP_H
 #define HTR_PREP_H
@@ -31,10 +33,14 @@
 /* ---- gray levels ---- */
 
 /* Otsu's threshold: the t that maximises the between-class variance of
- * the histogram; pixels <= t are ink.  A uniform image gives its value. */
+ * the histogram; pixels <= t are ink.  An image of one gray level v
+ * gives v - 1: no ink. */
 int  htr_prep_otsu(const struct htr_image *im);
-/* 1 if the image looks light-on-dark: the dark Otsu class holds more than
- * half the pixels and is clearly darker than the light one; else 0. */
+/* 1 if the image looks light-on-dark, 0 if not, -1 if out of memory.
+ * Thin strokes make the differences between pixels and their local mean
+ * skewed towards the ink's side; steps in brightness (page edges, dark
+ * surrounds, the white outside of a line cut along its polygon) do not
+ * count, unlike a vote of the darker or lighter majority. */
 int  htr_prep_is_inverted(const struct htr_image *im);
 void htr_prep_invert(struct htr_image *im);
 /* Percentile stretch: the lo-th percentile (e.g. 1) becomes 0, the hi-th
@@ -73,10 +79,13 @@ int  htr_prep_rotate(struct htr_image *out, const struct htr_image *in,
 int  htr_prep_shear(struct htr_image *out, const struct htr_image *in,
 	double deg, int bg);
 /* Skew of the text lines within +-maxdeg, by projection profiles: the angle
- * at which the ink projected onto the rotated vertical axis has the
- * sharpest profile (sum of squared differences of adjacent bins), coarse
- * steps of 0.5 degrees refined to 0.05.  0 when there is no ink.
- * Returns 0 or -1. */
+ * at which the ink projected onto the rotated vertical axis is most
+ * concentrated (largest sum of squared bin counts), coarse steps of 0.5
+ * degrees refined to 0.05.  Ink is found with a local (Sauvola) threshold;
+ * components touching the image edge are left out when most of the ink
+ * is elsewhere (page edges and dark surrounds are straight and would win).
+ * Reliable on pages and paragraphs; on a single word it can be off by
+ * several degrees.  0 when there is no ink.  Returns 0 or -1. */
 int  htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg);
 /* Slant of the strokes within +-maxdeg (Vinciarelli and Luettin): the
  * shear at which the most ink stands in unbroken vertical runs (sum over
@@ -128,6 +137,8 @@ struct htr_prep_opts {
 	int border;          /* border removal */
 	int despeckle;       /* max speckle area in pixels, 0 = off */
 	int deskew;
+	int deskew_min_height; /* only images at least this tall (pages:
+	                        * the angle of a single line is unreliable) */
 	double maxskew;      /* search range, degrees */
 	int deslant;
 	double maxslant;
@@ -150,7 +161,8 @@ struct htr_prep_info {
 };
 
 /* The defaults of htr-prep: auto-invert, flattening, normalisation
- * (1st/99th percentiles), deskew within 15 degrees; no binarisation, no
+ * (1st/99th percentiles), deskew within 15 degrees of images at least 256
+ * pixels tall; no binarisation, no
  * deslant, no border or speckle removal, no thinning, no rescaling;
  * Sauvola window 25, k 0.2, maxslant 45. */
 void htr_prep_defaults(struct htr_prep_opts *o);

@@ -1,6 +1,8 @@
 /* segment.c — page to lines, words and characters.  See segment.h for the
- * method; the numbers below are in units of the page's typical component
- * height 'ch', so the same settings work at any resolution. */
+ * method.  Sizes below are in units of the page's typical component height
+ * (ch) or of its line pitch (P), both measured on the page, so the same
+ * settings work at any resolution.  Values were chosen on the Poilus pages
+ * of the validation writers (bench/segment.sh). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,27 +12,35 @@
 
 /* Tunables: sizes relative to ch (the typical component height) or to P
  * (the line pitch). */
-#define SAUVOLA_K     P_("SAUVOLA_K", 0.15)
+#define SAUVOLA_K     0.25
 #define SAUVOLA_R     128.0
-
-
-#define FRAME_H       P_("FRAME_H", 3.5)    /* any component taller (P): dropped */
+#define FRAME_H       3.5    /* any component taller (P): dropped */
+#define STROKE_LEN    3.0    /* a component this long (P) with less ink */
+#define STROKE_INK    1.5    /* than this many stroke widths x length: a
+                              * single stroke (frame piece, flourish) */
 #define SPECK_AREA    0.01   /* area below SPECK_AREA ch^2: a speck */
 #define GRID          12     /* grid cells per P */
-#define BLUR_X        P_("BLUR_X", 1.0)    /* sigma of the line-finding blur along x (P) */
-#define BLUR_Y        P_("BLUR_Y", 0.15)   /* ... and along y (P) */
-#define RIDGE_FRAC    P_("RIDGE_FRAC", 0.12)   /* ridge threshold, fraction of the 99th pct */
-#define RIDGE_SEP     P_("RIDGE_SEP", 0.5)    /* two ridges in a column at least this apart */
-#define TRACK_DY      P_("TRACK_DY", 0.15)   /* a ridge moves at most this per column (P) */
-#define TRACK_GAP     P_("TRACK_GAP", 1.5)    /* a track survives a gap this long (P) */
-#define MERGE_GAP     P_("MERGE_GAP", 3.0)    /* collinear tracks this far apart merge (P) */
-#define MERGE_DY      P_("MERGE_DY", 0.3)    /* ... when this close in y (P) */
-#define LINE_MIN_W    P_("LINE_MIN_W", 1.0)    /* shorter tracks are not lines (P) */
-#define DX_WEIGHT     P_("DX_WEIGHT", 1.0)
-#define REACH         P_("REACH", 0.25)
-#define ASSIGN_DIST   P_("ASSIGN_DIST", 0.8)    /* farther components are dropped (P) */
-
-static double P_(const char *n, double d) { const char *v = getenv(n); return v ? atof(v) : d; } /* DEBUG */
+#define BLUR_X        1.0    /* sigma of the line-finding blur along x (P) */
+#define BLUR_Y        0.15   /* ... and along y (P) */
+#define RIDGE_FRAC    0.25   /* ridge threshold, fraction of the 99th pct */
+#define RIDGE_SEP     0.5    /* two ridges in a column at least this apart */
+#define TRACK_DY      0.15   /* a ridge moves at most this per column (P) */
+#define TRACK_GAP     1.5    /* a track survives a gap this long (P) */
+#define MERGE_GAP     2.0    /* collinear tracks this far apart merge (P) */
+#define MERGE_DY      0.3    /* ... when this close in y (P) */
+#define LINE_MIN_W    1.0    /* shorter tracks are not lines (P) */
+#define DX_WEIGHT     1.0    /* distance beyond a ridge's end counts 1:1 */
+#define REACH         0.25   /* a ridge crosses a component this far off */
+#define CLIP          0.6    /* ink farther from its ridge is dropped (P) */
+#define LINE_MIN_H    0.7    /* lower line boxes are not lines (ch) */
+#define HALF_PEAK     0.5    /* a period at 1/2 or 1/3 of the best one
+                              * this strong is the pitch */
+#define PITCH_HI      4      /* longest pitch looked for (ch) */
+#define SPLIT_GAP     2.0    /* a line splits at gaps wider than this (P) */
+#define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
+#define SHORT_W       0.35   /* narrower lines (of the median line) go */
+#define SALVAGE       0.35   /* frame ink this near a ridge is text (P) */
+#define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 
 struct comp {
 	int x0, y0, x1, y1;     /* inclusive bounding box */
@@ -56,6 +66,7 @@ struct ctx {
 	int nc;
 	double ch;              /* typical component height */
 	double pitch;           /* line pitch */
+	double sw;              /* stroke width: median horizontal ink run */
 	/* line finding grid */
 	int ds, gw, gh;
 	float *grid;            /* [gh][gw] */
@@ -69,46 +80,32 @@ struct ctx {
 
 /* ---- binarisation ---------------------------------------------------- */
 
+/* The 90th percentile of the gray levels: the paper. */
 static int
-otsu(const unsigned char *p, size_t n)
+paper_level(const unsigned char *p, size_t n)
 {
-	double hist[256] = {0}, sum = 0, sumb = 0, wb = 0, best = -1;
-	int t = 128;
+	size_t hist[256] = {0}, acc = 0;
 
 	for (size_t i = 0; i < n; i++)
 		hist[p[i]]++;
-	for (int i = 0; i < 256; i++)
-		sum += i * hist[i];
 	for (int i = 0; i < 256; i++) {
-		double wf, mb, mf, v;
-
-		wb += hist[i];
-		if (wb == 0)
-			continue;
-		wf = (double)n - wb;
-		if (wf == 0)
-			break;
-		sumb += i * hist[i];
-		mb = sumb / wb;
-		mf = (sum - sumb) / wf;
-		v = wb * wf * (mb - mf) * (mb - mf);
-		if (v > best) {
-			best = v;
-			t = i;
-		}
+		acc += hist[i];
+		if (acc >= n * 9 / 10)
+			return i;
 	}
-	return t;
+	return 255;
 }
 
-/* Sauvola with integral images; where the local mean is darker than the
- * global Otsu threshold the pixel is taken as ink (solid dark border). */
+/* Sauvola with integral images; where the local mean is darker than 40% of
+ * the paper's level the pixel is taken as ink (a solid dark border, which
+ * then goes as a component touching the page's edge). */
 static int
 binarise(struct ctx *x)
 {
 	int w = x->w, h = x->h, r;
 	const unsigned char *p = x->pg->pix;
 	double *s1, *s2;
-	int tg = otsu(p, (size_t)w * h);
+	int tg = paper_level(p, (size_t)w * h) * 2 / 5;
 
 	r = (w < h ? w : h) / 40;
 	if (r < 7)
@@ -157,66 +154,65 @@ binarise(struct ctx *x)
 	return 0;
 }
 
-/* Erases ruled lines and margin rules: straight ink runs longer than
- * 1/8 of the page side, at most 1/200 of the page width thick. */
+/* Erases ruled lines and margin rules: ink that stays within a band 5
+ * pixels wide for more than 1/8 of the page width (rows) or 1/10 of its
+ * height (columns), and at least 100 pixels, so slightly tilted rules
+ * count; at most 1/200 of the page width thick.  'along' is the step along
+ * the rule, 'across' the step across it. */
+static void
+erase_dir(struct ctx *x, unsigned char *kill, int n, int m, size_t along,
+    size_t across, int len, int th)
+{
+	const unsigned char *ink = x->ink;
+
+	for (int j = 2; j + 2 < m; j++)
+		for (int i = 0; i < n;) {
+			int a = i;
+			while (i < n) {
+				size_t k = j * across + i * along;
+				if (!(ink[k] || ink[k - across] || ink[k + across] ||
+				    ink[k - 2 * across] || ink[k + 2 * across]))
+					break;
+				i++;
+			}
+			if (i == a) {
+				i++;
+				continue;
+			}
+			if (i - a < len)
+				continue;
+			for (int q = a; q < i; q++) {
+				/* the ink run across the band through the rule */
+				int lo = j - 2, hi = j + 2, t = 0;
+				while (lo > 0 && ink[(size_t)(lo - 1) * across +
+				    q * along] && j - lo <= th)
+					lo--;
+				while (hi + 1 < m && ink[(size_t)(hi + 1) * across +
+				    q * along] && hi - j <= th)
+					hi++;
+				for (int r = lo; r <= hi; r++)
+					t += ink[(size_t)r * across + q * along];
+				if (t <= th)
+					for (int r = lo; r <= hi; r++)
+						kill[(size_t)r * across + q * along] =
+						    1;
+			}
+		}
+}
+
 static int
 erase_rules(struct ctx *x)
 {
-	int w = x->w, h = x->h, lh = w / 8, lv = h / 10, th = w / 200 + 2;
+	int w = x->w, h = x->h, th = w / 200 + 2;
 	unsigned char *kill = htr_zalloc((size_t)w * h, 1);
-	unsigned char *ink = x->ink;
 
 	if (!kill)
 		return -1;
-	for (int y = 0; y < h; y++)
-		for (int i = 0; i < w;) {
-			int a = i;
-			if (!ink[(size_t)y * w + i]) {
-				i++;
-				continue;
-			}
-			while (i < w && ink[(size_t)y * w + i])
-				i++;
-			if (i - a < lh)
-				continue;
-			for (int k = a; k < i; k++) {
-				int u = y, d = y;
-				while (u > 0 && ink[(size_t)(u - 1) * w + k] &&
-				    y - u <= th)
-					u--;
-				while (d + 1 < h && ink[(size_t)(d + 1) * w + k] &&
-				    d - y <= th)
-					d++;
-				if (d - u + 1 <= th)
-					kill[(size_t)y * w + k] = 1;
-			}
-		}
-	for (int i = 0; i < w; i++)
-		for (int y = 0; y < h;) {
-			int a = y;
-			if (!ink[(size_t)y * w + i]) {
-				y++;
-				continue;
-			}
-			while (y < h && ink[(size_t)y * w + i])
-				y++;
-			if (y - a < lv)
-				continue;
-			for (int k = a; k < y; k++) {
-				int l = i, r = i;
-				while (l > 0 && ink[(size_t)k * w + l - 1] &&
-				    i - l <= th)
-					l--;
-				while (r + 1 < w && ink[(size_t)k * w + r + 1] &&
-				    r - i <= th)
-					r++;
-				if (r - l + 1 <= th)
-					kill[(size_t)k * w + i] = 1;
-			}
-		}
+	erase_dir(x, kill, w, h, 1, w, w / 8 > 100 ? w / 8 : 100, th);
+	erase_dir(x, kill, h, w, w, 1, h / 10 > 100 ? h / 10 : 100, th);
 	for (size_t k = 0; k < (size_t)w * h; k++)
 		if (kill[k])
-			ink[k] = 0;
+			x->ink[k] = 0;
 	free(kill);
 	return 0;
 }
@@ -392,7 +388,8 @@ estimate_height(struct ctx *x, double *ch)
 static int
 estimate_pitch(struct ctx *x)
 {
-	int ns = 6, lo = (int)(0.7 * x->ch), hi = (int)(4 * x->ch), best = -1;
+	int ns = 6, lo = (int)(0.7 * x->ch), hi = (int)(PITCH_HI * x->ch);
+	int best = -1;
 	double *prof, *ac, bv = 0;
 
 	if (lo < 2)
@@ -438,12 +435,12 @@ estimate_pitch(struct ctx *x)
 	/* the strongest peak may be a multiple of the pitch */
 	for (int div = 3; best > 0 && div >= 2; div--) {
 		int t = best / div;
-		for (int lag = t - 2; lag <= t + 2; lag++) {
+		for (int lag = t - t / 10 - 1; lag <= t + t / 10 + 1; lag++) {
 			if (lag < lo || lag > hi)
 				continue;
 			double a = ac[lag - lo], b = ac[lag - lo + 1],
 			    c = ac[lag - lo + 2];
-			if (b > a && b >= c && b > 0.5 * bv) {
+			if (b > a && b >= c && b > HALF_PEAK * bv) {
 				best = lag;
 				div = 0;
 				break;
@@ -490,6 +487,32 @@ drop_dashes(struct ctx *x)
 	return 0;
 }
 
+static void
+stroke_width(struct ctx *x)
+{
+	long hist[65] = {0}, n = 0, acc = 0;
+
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < x->w;) {
+			int a = i;
+			while (i < x->w && x->ink[(size_t)y * x->w + i])
+				i++;
+			if (i > a) {
+				hist[i - a > 64 ? 64 : i - a]++;
+				n++;
+			} else
+				i++;
+		}
+	x->sw = 1;
+	for (int k = 1; k <= 64; k++) {
+		acc += hist[k];
+		if (acc >= (n + 1) / 2) {
+			x->sw = k;
+			break;
+		}
+	}
+}
+
 static int
 filter_components(struct ctx *x)
 {
@@ -505,10 +528,13 @@ filter_components(struct ctx *x)
 		if (border)
 			c->drop = 1;
 		else if (bh > FRAME_H * x->pitch)
-			c->drop = 1;
+			c->drop = 3;  /* frame, maybe touching text */
 		else if (bw > 6 * ch && c->area < 0.02 * bw * bh &&
 		    bh > 2 * ch)
-			c->drop = 1;  /* thin frame-like outline */
+			c->drop = 3;  /* thin frame-like outline */
+		else if ((bh > bw ? bh : bw) > STROKE_LEN * x->pitch &&
+		    c->area < STROKE_INK * x->sw * (bh > bw ? bh : bw))
+			c->drop = 1;  /* one long stroke: frame piece, flourish */
 		else if (c->area < SPECK_AREA * ch * ch || c->area < 3)
 			c->drop = 2;  /* speck: kept only near a line */
 	}
@@ -860,16 +886,51 @@ line_dist(const struct ctx *x, int l, double px, double py)
 	return fabs(py - x->ly[(size_t)l * x->w + xi]) + DX_WEIGHT * dx;
 }
 
+/* Gives component i's pixels to line, except those farther from its ridge
+ * than CLIP P (a stroke running off into the next lines). */
 static void
 paint(struct ctx *x, int *owner, int i, int line)
 {
 	const struct comp *c = &x->c[i];
+	const float *ly = x->ly + (size_t)line * x->w;
+	double clip = CLIP * x->pitch;
 
 	for (int y = c->y0; y <= c->y1; y++)
 		for (int xx = c->x0; xx <= c->x1; xx++) {
 			size_t k = (size_t)y * x->w + xx;
-			if (x->lab[k] == i + 1)
+			if (x->lab[k] == i + 1 && fabs(y - ly[xx]) <= clip)
 				owner[k] = line + 1;
+		}
+}
+
+/* A frame that touches text: its pixels close to a ridge, within the
+ * ridge's extent, are that line's ink (the words the frame runs into);
+ * the rest stays dropped. */
+static void
+salvage(struct ctx *x, int *owner, int i)
+{
+	const struct comp *c = &x->c[i];
+	double near = SALVAGE * x->pitch;
+
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int xx = c->x0; xx <= c->x1; xx++) {
+			size_t k = (size_t)y * x->w + xx;
+			int bl = -1;
+			double bd = near;
+			if (x->lab[k] != i + 1)
+				continue;
+			for (int l = 0; l < x->nl; l++) {
+				double d;
+				if (xx < x->lx0[l] || xx > x->lx1[l])
+					continue;
+				d = fabs(y - x->ly[(size_t)l * x->w + xx]);
+				if (d <= bd) {
+					bd = d;
+					bl = l;
+				}
+			}
+			if (bl >= 0)
+				owner[k] = bl + 1;
 		}
 }
 
@@ -905,6 +966,10 @@ assign(struct ctx *x, int *owner)
 
 		if (c->drop == 1 || (c->drop == 2) != pass)
 			continue;
+		if (c->drop == 3) {
+			salvage(x, owner, i);
+			continue;
+		}
 		for (int l = 0; l < x->nl; l++) {
 			double d = line_dist(x, l, cx, cy);
 			float yl = x->ly[(size_t)l * w + xi];
@@ -942,7 +1007,8 @@ assign(struct ctx *x, int *owner)
 							bl = cross[j];
 						}
 					}
-					owner[k] = bl + 1;
+					if (d2 <= CLIP * x->pitch)
+						owner[k] = bl + 1;
 				}
 			c->line = -2;
 			for (int j = 0; j < ncross; j++) {
@@ -963,6 +1029,87 @@ assign(struct ctx *x, int *owner)
 	free(lx0);
 	free(lx1);
 	return 0;
+}
+
+/* Splits a line at every column gap wider than SPLIT_GAP P: two texts
+ * side by side (a place and a date), or a margin note caught by a ridge,
+ * become lines of their own. */
+static int
+split_lines(struct ctx *x, int *owner)
+{
+	int w = x->w, nl0 = x->nl, *cols, *seg;
+	double gap = fmax(SPLIT_GAP * x->pitch, SPLIT_GAP_CH * x->ch);
+
+	if (!nl0)
+		return 0;
+	if (!(cols = htr_alloc(w, sizeof *cols)) ||
+	    !(seg = htr_alloc(w, sizeof *seg))) {
+		free(cols);
+		return -1;
+	}
+	for (int l = 0; l < nl0; l++) {
+		int y0 = x->h, y1 = -1, nseg = 0, last = -1;
+		for (int i = 0; i < w; i++)
+			cols[i] = 0;
+		for (int y = 0; y < x->h; y++)
+			for (int i = 0; i < w; i++)
+				if (owner[(size_t)y * w + i] == l + 1) {
+					cols[i]++;
+					if (y < y0) y0 = y;
+					if (y > y1) y1 = y;
+				}
+		/* seg[i]: segment number of column i */
+		for (int i = 0; i < w; i++) {
+			if (cols[i]) {
+				if (last < 0 || i - last - 1 > gap)
+					nseg++;
+				last = i;
+			}
+			seg[i] = nseg - 1;
+		}
+		if (nseg < 2)
+			continue;
+		/* segment 0 stays line l; the others get new lines */
+		int base = x->nl;
+		float *ly = htr_realloc(x->ly, (size_t)(base + nseg - 1) * w,
+		    sizeof *ly);
+		if (!ly)
+			goto oom;
+		x->ly = ly;
+		int *a = htr_realloc(x->lx0, base + nseg - 1, sizeof *a);
+		if (!a)
+			goto oom;
+		x->lx0 = a;
+		if (!(a = htr_realloc(x->lx1, base + nseg - 1, sizeof *a)))
+			goto oom;
+		x->lx1 = a;
+		for (int k = 1; k < nseg; k++) {
+			int n = base + k - 1, sx0 = w, sx1 = -1;
+			memcpy(x->ly + (size_t)n * w, x->ly + (size_t)l * w,
+			    (size_t)w * sizeof *x->ly);
+			for (int i = 0; i < w; i++)
+				if (seg[i] == k && cols[i]) {
+					if (i < sx0) sx0 = i;
+					sx1 = i;
+				}
+			x->lx0[n] = sx0;
+			x->lx1[n] = sx1;
+		}
+		for (int y = y0; y <= y1; y++)
+			for (int i = 0; i < w; i++) {
+				size_t k = (size_t)y * w + i;
+				if (owner[k] == l + 1 && seg[i] > 0)
+					owner[k] = base + seg[i];
+			}
+		x->nl = base + nseg - 1;
+	}
+	free(cols);
+	free(seg);
+	return 0;
+oom:
+	free(cols);
+	free(seg);
+	return -1;
 }
 
 /* ---- lines, words, characters ---------------------------------------- */
@@ -1046,9 +1193,48 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		li[l].x0 = li[l].box[0];
 		li[l].box[2] = bw;
 		li[l].box[3] = li[l].box[3] - li[l].box[1] + 1;
-		if (li[l].area < 0.5 * x->ch * x->ch || bw < x->ch)
+		if (li[l].area < 0.5 * x->ch * x->ch || bw < x->ch ||
+		    li[l].box[3] < LINE_MIN_H * x->ch)
 			li[l].area = 0;
 		/* remember the old index in x0's place after sorting */
+	}
+	/* margin notes: a line wholly left of where the median line starts,
+	 * or wholly right of where it ends, is not part of the text block;
+	 * nor is a line narrower than SHORT_W of the median line (stamps,
+	 * page numbers, bits of frames and flourishes) */
+	{
+		int *v = htr_alloc(3 * x->nl, sizeof *v), nv = 0;
+		if (!v) {
+			free(li);
+			free(remap);
+			return -1;
+		}
+		for (int l = 0; l < x->nl; l++)
+			if (li[l].area) {
+				v[nv] = li[l].box[0];
+				v[x->nl + nv] = li[l].box[0] + li[l].box[2];
+				nv++;
+			}
+		if (nv >= 3) {
+			qsort(v, nv, sizeof *v, cmp_int);
+			qsort(v + x->nl, nv, sizeof *v, cmp_int);
+			int m0 = v[nv / 2], m1 = v[x->nl + nv / 2];
+			for (int l = 0; l < x->nl; l++)
+				if (li[l].box[0] + li[l].box[2] < m0 ||
+				    li[l].box[0] > m1)
+					li[l].area = 0;
+			int nw = 0, *ws = v + 2 * x->nl;
+			for (int l = 0; l < x->nl; l++)
+				if (li[l].area)
+					ws[nw++] = li[l].box[2];
+			if (nw >= 3) {
+				qsort(ws, nw, sizeof *ws, cmp_int);
+				for (int l = 0; l < x->nl; l++)
+					if (li[l].box[2] < SHORT_W * ws[nw / 2])
+						li[l].area = 0;
+			}
+		}
+		free(v);
 	}
 	/* sort indexes by key */
 	int *ord = htr_alloc(x->nl, sizeof *ord);
@@ -1333,7 +1519,8 @@ htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 	if (!(s->owner = htr_zalloc(n, sizeof *s->owner)) ||
 	    !(x.ink = htr_alloc(n, 1)) || !(x.lab = htr_alloc(n, sizeof *x.lab)))
 		goto fail;
-	if (binarise(&x) || erase_rules(&x) || components(&x) || estimate_height(&x, &x.ch))
+	if (binarise(&x) || erase_rules(&x) || (stroke_width(&x), 0) ||
+	    components(&x) || estimate_height(&x, &x.ch))
 		goto fail;
 	s->height = x.ch;
 	if (x.ch > 0) {
@@ -1349,19 +1536,8 @@ htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 		if (make_lines(&x))
 			goto fail;
 	}
-	if (getenv("SEGDBG") && x.nl) { /* DEBUG */
-		FILE *f = fopen(getenv("SEGDBG"), "wb");
-		float mx = 0;
-		for (size_t k = 0; k < (size_t)x.gw * x.gh; k++) if (x.grid[k] > mx) mx = x.grid[k];
-		fprintf(f, "P6\n%d %d\n255\n", x.gw, x.gh);
-		for (int y = 0; y < x.gh; y++) for (int i = 0; i < x.gw; i++) {
-			int v = 255 - (int)(255 * x.grid[(size_t)y * x.gw + i] / mx), r = v, g = v, b = v;
-			for (int l = 0; l < x.nl; l++) { int px = i * x.ds; if (px >= x.lx0[l] && px <= x.lx1[l] && fabs(x.ly[(size_t)l * x.w + px] / x.ds - y) < 0.5) { r = 255; g = 0; b = 0; } }
-			fputc(r, f); fputc(g, f); fputc(b, f);
-		}
-		fclose(f);
-	}
-	if (assign(&x, s->owner) || finish_lines(&x, s))
+	if (assign(&x, s->owner) || split_lines(&x, s->owner) ||
+	    finish_lines(&x, s))
 		goto fail;
 	if (level != HTR_SEGMENT_LINE && words_and_chars(s, level))
 		goto fail;

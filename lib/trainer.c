@@ -242,15 +242,41 @@ htr_ctc_best_path(int *out, const float *logp, int T, int C, int stride)
 	return n;
 }
 
-static const struct htr_set *sort_set;
+/* Sorting sample indices by width without a global (the library may run
+ * in several threads): pairs of (width, index) are sorted, then the
+ * indices copied back. */
+struct wi {
+	int w;
+	long i;
+};
 
 static int
-cmp_width(const void *a, const void *b)
+cmp_wi(const void *a, const void *b)
 {
-	long i = *(const long *)a, j = *(const long *)b;
-	int wi = sort_set->width[i], wj = sort_set->width[j];
+	const struct wi *x = a, *y = b;
 
-	return wi != wj ? (wi > wj) - (wi < wj) : (i > j) - (i < j);
+	return x->w != y->w ? (x->w > y->w) - (x->w < y->w) :
+	    (x->i > y->i) - (x->i < y->i);
+}
+
+/* Sorts idx[0..n-1] by the widths of s, stable by index.  Returns 0 or
+ * -1 (out of memory). */
+static int
+sort_by_width(long *idx, long n, const struct htr_set *s)
+{
+	struct wi *p = htr_alloc((size_t)n + 1, sizeof *p);
+
+	if (!p)
+		return -1;
+	for (long k = 0; k < n; k++) {
+		p[k].w = s->width[idx[k]];
+		p[k].i = idx[k];
+	}
+	qsort(p, (size_t)n, sizeof *p, cmp_wi);
+	for (long k = 0; k < n; k++)
+		idx[k] = p[k].i;
+	free(p);
+	return 0;
 }
 
 /* Concatenates the class strings of labels into a fresh string. */
@@ -293,8 +319,8 @@ htr_evaluate(struct htr_net *net, char *const *alphabet,
 		if (hyp)
 			hyp[i] = NULL;
 	}
-	sort_set = s;
-	qsort(idx, (size_t)s->n, sizeof *idx, cmp_width);
+	if (sort_by_width(idx, s->n, s))
+		goto out;
 	for (long b = 0; b < s->n; b += batch) {
 		int N = s->n - b < batch ? (int)(s->n - b) : batch;
 		int W = htr_set_batch_width(s, idx + b, N), T, NN, C;
@@ -431,7 +457,7 @@ htr_train_defaults(struct htr_train_opts *o)
 	o->lr_decay = 1;
 	o->epochs = 10;
 	o->seed = 1;
-	o->ckpt_minutes = 10;
+	o->ckpt_minutes = 5;
 	o->report_s = 2;
 }
 
@@ -516,10 +542,12 @@ epoch_order(long *order, long *start, const struct htr_set *s, int batch,
 	htr_rng_shuffle(rng, perm, (int)s->n);
 	for (long i = 0; i < s->n; i++)
 		tmp[i] = perm[i];
-	sort_set = s;
 	for (long c = 0; c < s->n; c += chunk)
-		qsort(tmp + c, (size_t)(s->n - c < chunk ? s->n - c : chunk),
-		    sizeof *tmp, cmp_width);
+		if (sort_by_width(tmp + c, s->n - c < chunk ? s->n - c : chunk,
+		    s)) {
+			free(perm), free(bperm), free(tmp);
+			return -1;
+		}
 	for (long b = 0; b < nb; b++)
 		bperm[b] = (int)b;
 	htr_rng_shuffle(rng, bperm, (int)nb);
@@ -712,6 +740,12 @@ resume_fail:
 			goto out;
 		}
 	} else {
+		long steps[1];
+		int n;
+
+		if (o->ckpt_dir && newest_ckpt(o->ckpt_dir, steps, 1, &n) >= 0)
+			return htr_fail("%s already holds checkpoints: add -resume "
+			    "to continue that run, or remove them", o->ckpt_dir);
 		if (o->alphabet ? htr_alphabet_from_utf8(&alpha, o->alphabet) :
 		    htr_alphabet_build(&alpha, train))
 			goto out;
@@ -776,6 +810,8 @@ resume_fail:
 		o->progress(o->ctx, &rep);
 		rep.event = NULL;
 	}
+	/* clocks start once the data is in memory */
+	t0 = last_report = last_ckpt = now_s();
 	htr_adam_defaults(&adam);
 	adam.clip = o->clip;
 	adam.weight_decay = o->weight_decay;

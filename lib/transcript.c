@@ -99,8 +99,7 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 
 	htr_tag_get(tags, "src", src, sizeof src);
 	if (!l || line < 0 || l->line != line || !same_page(l, src, page)) {
-		int pidx = l && same_page(l, src, page) ?
-		    (l->box[1] + 40) / 40 : 0;
+		long index = l && same_page(l, src, page) ? l->index + 1 : 0;
 		if (grow((void **)&tr->line, tr->nline, &tr->capline,
 		    sizeof *tr->line))
 			return -1;
@@ -109,10 +108,11 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 		memcpy(l->src, src, sizeof l->src);
 		l->page = page;
 		l->line = line;
+		l->index = index;
 		l->w0 = tr->nword;
 		l->hasbox = hasbox;
 		/* frame units: y of this line among the page's lines */
-		l->box[1] = 40 * pidx;
+		l->box[1] = (int)(40 * (index < 1000000 ? index : 1000000));
 		if (text_append(l, "", 0))
 			return -1;
 	}
@@ -274,9 +274,9 @@ page_size(const struct htr_transcript *tr, long l0, long l1, int *w, int *h)
 }
 
 static long
-line_no(const struct htr_transcript *tr, long i, long l0)
+line_no(const struct htr_transcript *tr, long i)
 {
-	return tr->line[i].line >= 0 ? tr->line[i].line : i - l0;
+	return tr->line[i].line >= 0 ? tr->line[i].line : tr->line[i].index;
 }
 
 static void
@@ -295,7 +295,7 @@ write_tsv(FILE *f, const struct htr_transcript *tr)
 					if (*p == '\t')
 						*p = ' ';
 				fprintf(f, "%s\t%ld\t%ld\t%ld\t", l->src[0] ?
-				    l->src : "-", l->page, line_no(tr, i, l0), k);
+				    l->src : "-", l->page, line_no(tr, i), k);
 				if (l->hasbox)
 					fprintf(f, "%d,%d,%d,%d", w->box[0],
 					    w->box[1], w->box[2], w->box[3]);
@@ -325,7 +325,7 @@ write_json(FILE *f, const struct htr_transcript *tr)
 		for (long i = l0; i < page_end(tr, l0); i++) {
 			const struct htr_tline *l = &tr->line[i];
 			fprintf(f, "%s\n {\"line\":%ld", i > l0 ? "," : "",
-			    line_no(tr, i, l0));
+			    line_no(tr, i));
 			if (l->hasbox)
 				json_box(f, l->box);
 			fprintf(f, ",\"confidence\":%.4f,\"text\":", line_conf(l));
@@ -470,6 +470,14 @@ write_alto(FILE *f, const struct htr_transcript *tr)
 			fprintf(f, " <TextLine ID=\"p%ld_l%ld\"", np, i - l0 + 1);
 			alto_box(f, l->box);
 			fputs(">\n", f);
+			/* ALTO wants a String in every line: an empty one for a
+			 * line read as nothing */
+			if (l->nw == 0) {
+				fprintf(f, "  <String ID=\"p%ld_l%ld_w1\" "
+				    "CONTENT=\"\"", np, i - l0 + 1);
+				alto_box(f, l->box);
+				fputs("/>\n", f);
+			}
 			for (long k = 0; k < l->nw; k++) {
 				const struct htr_tword *w = &tr->word[l->w0 + k];
 				char buf[4096];

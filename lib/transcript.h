@@ -45,6 +45,7 @@ struct htr_tline {
 	char src[HTR_TAG_MAX];          /* src= of its records ("" if none) */
 	long page;                      /* page=, 0 if none */
 	long line;                      /* line=, -1 if none */
+	long index;                     /* index of the line on its page */
 	long w0, nw;                    /* its words */
 	int box[4];                     /* union of its records' boxes */
 	int hasbox;                     /* 1 if the records had box= tags */

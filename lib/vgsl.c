@@ -134,8 +134,14 @@ layer(struct htr_vgsl_layer *l, const char *t)
 			return bad(t, "expected a class count of at least 2");
 		l->outdim = t[1] - '0', l->n = v[0];
 		return 0;
+	case 'S':
+		l->kind = HTR_VGSL_FOLD;
+		if (strcmp(t, "S1(1x0)1,3") != 0)
+			return bad(t, "the only reshape supported is S1(1x0)1,3 "
+			    "(fold the height into the features)");
+		return 0;
 	}
-	return bad(t, "unknown layer (C, Bn, Mp, Do, L, F, O)");
+	return bad(t, "unknown layer (C, Bn, Mp, Do, L, F, O, S)");
 }
 
 int
@@ -231,6 +237,9 @@ htr_vgsl_format(char *buf, size_t size, const struct htr_vgsl *v)
 			break;
 		case HTR_VGSL_OUTPUT:
 			PUT(" O%d%c%d", l->outdim, l->outdim ? 'c' : 's', l->n);
+			break;
+		case HTR_VGSL_FOLD:
+			PUT(" S1(1x0)1,3");
 			break;
 		}
 	}

@@ -19,6 +19,10 @@
  *                       CTC, blank = class 0
  *   O0s<n>              output: one log-softmax over n classes per image
  *
+ *   S1(1x0)1,3          Kraken's reshape that folds the height into the
+ *                       features (the only S form accepted); optional,
+ *                       the fold below happens implicitly
+ *
  * A feature map meets a sequence layer (L, O1c, or F when the width is
  * variable) by collapsing height into features along the width:
  * [C][N][H][W] -> [W][N][C*H].  F or O0s after a map of fixed width
@@ -41,6 +45,7 @@ enum htr_vgsl_kind {
 	HTR_VGSL_LSTM,
 	HTR_VGSL_LINEAR,
 	HTR_VGSL_OUTPUT,
+	HTR_VGSL_FOLD,              /* S1(1x0)1,3: height into features */
 };
 
 struct htr_vgsl_layer {

@@ -36,7 +36,7 @@ match(const struct htr_alphabet *a, const int *byfirst, const int *next,
 		}
 	}
 	if (best < 0) {
-		bl = htr_utf8_len(s);
+		bl = htr_alphabet_utf8len(s);
 		if (bl < 1 || (size_t)bl > left)
 			bl = 1;
 	}
@@ -87,7 +87,12 @@ push_tok(struct toks *t, long off, int len)
 	return 0;
 }
 
-static const struct toks *cmp_toks;
+/* A token to sort: its labels and its index. */
+struct tokref {
+	const int *lab;
+	int len;
+	long idx;
+};
 
 static int
 cmp_seq(const int *a, int na, const int *b, int nb)
@@ -98,14 +103,13 @@ cmp_seq(const int *a, int na, const int *b, int nb)
 	return na < nb ? -1 : na > nb;
 }
 
-/* Orders token indices by their label sequences. */
+/* Orders tokens by their label sequences. */
 static int
 cmp_tok(const void *x, const void *y)
 {
-	long i = *(const long *)x, j = *(const long *)y;
+	const struct tokref *a = x, *b = y;
 
-	return cmp_seq(cmp_toks->lab + cmp_toks->tok[i], cmp_toks->tlen[i],
-	    cmp_toks->lab + cmp_toks->tok[j], cmp_toks->tlen[j]);
+	return cmp_seq(a->lab, a->len, b->lab, b->len);
 }
 
 /* Letters and digits: ASCII ones, and the code points from U+00C0 to
@@ -120,7 +124,7 @@ default_wordchar(const char *s)
 	if (p[0] < 0x80)
 		return (p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' &&
 		    p[0] <= 'Z') || (p[0] >= '0' && p[0] <= '9');
-	if (htr_utf8_len(s) != 2)
+	if (htr_alphabet_utf8len(s) != 2)
 		return 0;
 	cp = (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
 	return cp >= 0xc0 && cp <= 0x24f && cp != 0xd7 && cp != 0xf7;
@@ -240,7 +244,8 @@ htr_wordlm_build(struct htr_wordlm *w, const char *corpus, size_t len,
 {
 	struct toks t = {0};
 	char *wc = NULL;
-	long *order = NULL, *id = NULL, nlab = 0;
+	struct tokref *order = NULL;
+	long *id = NULL, nlab = 0;
 	int *pairs = NULL;
 	long npair = 0;
 
@@ -257,7 +262,7 @@ htr_wordlm_build(struct htr_wordlm *w, const char *corpus, size_t len,
 	if (wordchars) {
 		memcpy(wc, wordchars, wclen);
 		wc[wclen] = 0;
-		if (strlen(wc) != wclen || !htr_utf8_valid(wc, wclen)) {
+		if (strlen(wc) != wclen || !htr_alphabet_utf8valid(wc, wclen)) {
 			htr_fail("word characters are not valid UTF-8");
 			goto fail;
 		}
@@ -277,21 +282,20 @@ htr_wordlm_build(struct htr_wordlm *w, const char *corpus, size_t len,
 	long nw = 0;
 	for (long i = 0; i < t.ntok; i++)
 		if (t.tok[i] >= 0)
-			order[nw++] = i;
+			order[nw++] = (struct tokref){t.lab + t.tok[i], t.tlen[i],
+			    i};
 	if (nw == 0) {
 		htr_fail("the corpus holds no word made of the word characters "
 		    "and the model's symbols");
 		goto fail;
 	}
-	cmp_toks = &t;
 	qsort(order, (size_t)nw, sizeof *order, cmp_tok);
-	cmp_toks = NULL;
 	if (!(w->wstart = htr_alloc((size_t)nw + 1, sizeof *w->wstart)) ||
 	    !(w->wlab = htr_alloc((size_t)t.nlab + 1, sizeof *w->wlab)) ||
 	    !(w->ucum = htr_zalloc((size_t)nw + 1, sizeof *w->ucum)))
 		goto fail;
 	for (long i = 0; i < nw; i++) {
-		long k = order[i];
+		long k = order[i].idx;
 		int dup = w->nword > 0 && !cmp_seq(t.lab + t.tok[k], t.tlen[k],
 		    w->wlab + w->wstart[w->nword - 1],
 		    (int)(nlab - w->wstart[w->nword - 1]));

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Trains models/digits.htrm on MNIST's training set (the last 5000 images
 # held out for validation; the best epoch is kept) and measures it on the
-# MNIST test set with htr-eval.  Takes about 35 minutes on 2 cores.
+# MNIST test set with htr-eval.  Took 44 minutes of training on 2 busy
+# shared cores (see models/README).
 #
 #   models/recipes/digits.sh            (from the repository root)
 #   HTR_DATA=/data THREADS=4 models/recipes/digits.sh
@@ -22,19 +23,21 @@ for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
 done
 [ -x bin/htr-train ] || make
 resume=
-[ -n "$RESUME" ] && resume=-resume
+if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
+train() {
+	bin/htr-train -net @examples/digits.vgsl -level char \
+	    -mnist-images "$mnist/train-images-idx3-ubyte.gz" \
+	    -mnist-labels "$mnist/train-labels-idx1-ubyte.gz" \
+	    -valid-split 5000 -batch 64 -lr 0.002 -lr-decay 0.75 -seed 1 \
+	    -aug-scale 0.1 -aug-rotate 8 -aug-shear 0.2 -aug-translate 0.08 \
+	    -aug-elastic 1.2 \
+	    -threads ${THREADS:-2} \
+	    -checkpoint "$work/ckpt" \
+	    -log "$work/train.csv" -plot "$work/curve.png" \
+	    -o "$out" "$@"
+}
 start=$(date +%s)
-bin/htr-train -net @examples/digits.vgsl -level char \
-    -mnist-images "$mnist/train-images-idx3-ubyte.gz" \
-    -mnist-labels "$mnist/train-labels-idx1-ubyte.gz" \
-    -valid-split 5000 \
-    -epochs ${EPOCHS:-8} -batch 64 -lr 0.002 -lr-decay 0.75 -seed 1 \
-    -aug-scale 0.1 -aug-rotate 8 -aug-shear 0.2 -aug-translate 0.08 \
-    -aug-elastic 1.2 \
-    -threads ${THREADS:-2} \
-    -checkpoint "$work/ckpt" $resume \
-    -log "$work/train.csv" -plot "$work/curve.png" \
-    -o "$out"
+train -epochs 8 $resume
 end=$(date +%s)
 echo "digits.sh: trained in $((end - start)) s" | tee "$work/time.txt"
 bin/htr-eval -m "$out" -threads ${THREADS:-2} \

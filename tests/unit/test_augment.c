@@ -154,6 +154,17 @@ test_apply(void)
 		htr_image_free(&b);
 	}
 	CHECK(changed >= 18);
+	/* clean 0.5: about half the images come out untouched */
+	int same = 0;
+	aug.clean = 0.5f;
+	for (int k = 0; k < 200; k++) {
+		CHECK(htr_image_init(&a, ref.w, ref.h, 0) == 0);
+		memcpy(a.pix, ref.pix, 40 * 32);
+		CHECK(htr_augment_apply(&a, &aug, &r1) == 0);
+		same += !memcmp(a.pix, ref.pix, 40 * 32);
+		htr_image_free(&a);
+	}
+	CHECKF(same > 70 && same < 130, "%d of 200 untouched", same);
 	htr_augment_defaults(&aug, 0);
 	CHECK(!htr_augment_any(&aug));
 	htr_image_free(&ref);

@@ -180,6 +180,12 @@ test_iam(void)
 	    == 0);
 	CHECK(ds.n == 2 && !strcmp(ds.s[1].text, "to") && ds.s[1].line == 4);
 	htr_dataset_free(&ds);
+	/* no root: the folder of words.txt */
+	htr_dataset_init(&ds);
+	CHECK(htr_dataset_add_iam(&ds, tmp("iam/words.txt"), NULL, 0) == 0);
+	CHECK(ds.n == 3 && !strcmp(ds.s[0].path,
+	    tmp("iam/words/a01/a01-000u/a01-000u-00-00.png")));
+	htr_dataset_free(&ds);
 
 	put("iam/lines.txt",
 	    "a01-000u-00 ok 154 19 408 746 1661 89 A|MOVE|to|stop|Mr.\n");

@@ -22,7 +22,7 @@ random_matrix(float *m, int T, int C, struct htr_rng *r, float sharp)
 		for (int c = 0; c < C; c++)
 			m[t * C + c] = sharp * htr_rng_normal(r);
 	}
-	CHECK(htr_logprob_normalize(m, T, C, HTR_VALUES_LOGIT, 0) == 0);
+	CHECK(htr_decode_normalize(m, T, C, HTR_VALUES_LOGIT, 0) == 0);
 }
 
 /* The most probable labelling of m by enumerating all C^T paths and
@@ -47,7 +47,7 @@ brute_best(const float *m, int T, int C, int *best, int *nbest)
 		for (int t = 0; t < T; t++)
 			if (path[t] && (t == 0 || path[t] != path[t - 1]))
 				lab[n++] = path[t];
-		double q = exp(htr_ctc_logprob(m, T, C, lab, n));
+		double q = exp(htr_decode_logprob(m, T, C, lab, n));
 		if (q > bp) {
 			bp = q;
 			memcpy(best, lab, (size_t)n * sizeof *lab);
@@ -85,7 +85,7 @@ test_ctc_brute(void)
 			if (n == 2 && l[0] == 1 && l[1] == 2)
 				sum += exp(lp);
 		}
-		CHECK_NEAR(exp(htr_ctc_logprob(m, T, C, lab, 2)), sum, 1e-9, 1e-6);
+		CHECK_NEAR(exp(htr_decode_logprob(m, T, C, lab, 2)), sum, 1e-9, 1e-6);
 
 		/* a wide prefix beam search finds the most probable labelling */
 		double lbest = brute_best(m, T, C, best, &nbest);
@@ -102,7 +102,7 @@ test_ctc_brute(void)
 		htr_decoded_free(&d);
 	}
 	/* empty matrix: the empty labelling with probability 1 */
-	CHECK(htr_ctc_logprob(m, 0, C, NULL, 0) == 0);
+	CHECK(htr_decode_logprob(m, 0, C, NULL, 0) == 0);
 }
 
 /* Word-level setup shared by the tests: alphabet " ab" + digits. */
@@ -122,6 +122,8 @@ test_dominant(void)
 	C = a.n;
 	CHECK(htr_wordlm_build(&w, corpus, strlen(corpus), "abcd", 4, &a,
 	    0.1) == 0);
+	struct htr_charlm lm;
+	CHECK(htr_charlm_build(&lm, corpus, strlen(corpus), 4) == 0);
 	htr_rng_seed(&r, 3);
 	for (int trial = 0; trial < 30; trial++) {
 		/* a path spelling dictionary words separated by spaces, each
@@ -146,12 +148,13 @@ test_dominant(void)
 		}
 		while (t < T)
 			path[t++] = 0;
+		/* the path's symbol has at least 0.9 / 0.95 of every frame */
 		for (t = 0; t < T; t++) {
 			for (int c = 0; c < C; c++)
-				m[t * C + c] = htr_rng_uniform(&r) * 0.05f;
+				m[t * C + c] = htr_rng_uniform(&r) * 0.01f;
 			m[t * C + path[t]] = 0.9f;
 		}
-		CHECK(htr_logprob_normalize(m, T, C, HTR_VALUES_PROB, 0) == 0);
+		CHECK(htr_decode_normalize(m, T, C, HTR_VALUES_PROB, 0) == 0);
 
 		struct htr_decode_opts o;
 		struct htr_decoded best, d;
@@ -166,6 +169,16 @@ test_dominant(void)
 			    trial, beam);
 			htr_decoded_free(&d);
 		}
+		/* with a character LM of the same words, weight 0.5 */
+		o.lm = &lm;
+		o.lmweight = 0.5f;
+		o.beam = 10;
+		CHECK(htr_decode(&d, m, T, C, &a, &o) == 0);
+		CHECKF(d.n == best.n && !memcmp(d.label, best.label,
+		    (size_t)d.n * sizeof *d.label), "trial %d char LM", trial);
+		htr_decoded_free(&d);
+		o.lm = NULL;
+		o.lmweight = 1;
 		o.method = HTR_DECODE_WORD;
 		o.wlm = &w;
 		o.beam = 10;
@@ -185,6 +198,7 @@ test_dominant(void)
 		}
 		htr_decoded_free(&best);
 	}
+	htr_charlm_free(&lm);
 	htr_wordlm_free(&w);
 	htr_alphabet_free(&a);
 }
@@ -351,7 +365,7 @@ test_lm_decode(void)
 	    0.02f, 0.02f, 0.46f, 0.50f, 0.97f, 0.01f, 0.01f, 0.01f};
 
 	CHECK(htr_alphabet_from_chars(&a, "abc", 3) == 0);
-	CHECK(htr_logprob_normalize(m, 3, 4, HTR_VALUES_PROB, 0) == 0);
+	CHECK(htr_decode_normalize(m, 3, 4, HTR_VALUES_PROB, 0) == 0);
 	CHECK(htr_charlm_build(&lm, corpus, strlen(corpus), 3) == 0);
 	htr_decode_defaults(&o);
 	o.method = HTR_DECODE_BEAM;
@@ -373,15 +387,15 @@ test_normalize(void)
 {
 	float m[2 * 3] = {1, 2, 3, 0, 0, 0};
 
-	CHECK(htr_logprob_normalize(m, 2, 3, HTR_VALUES_LOGIT, 1) == 0);
+	CHECK(htr_decode_normalize(m, 2, 3, HTR_VALUES_LOGIT, 1) == 0);
 	/* the blank (last, 3) went first */
 	CHECK(m[0] > m[1] && m[0] > m[2]);
 	CHECK_NEAR(exp(m[0]) + exp(m[1]) + exp(m[2]), 1, 1e-6, 0);
 	CHECK_NEAR(m[3], log(1.0 / 3), 1e-6, 0);
 	float p[2] = {0.5f, -0.5f};
-	CHECK(htr_logprob_normalize(p, 1, 2, HTR_VALUES_PROB, 0) == -1);
+	CHECK(htr_decode_normalize(p, 1, 2, HTR_VALUES_PROB, 0) == -1);
 	float q[2] = {-INFINITY, -INFINITY};
-	CHECK(htr_logprob_normalize(q, 1, 2, HTR_VALUES_LOGPROB, 0) == -1);
+	CHECK(htr_decode_normalize(q, 1, 2, HTR_VALUES_LOGPROB, 0) == -1);
 }
 
 static void
@@ -399,7 +413,7 @@ test_transcript(void)
 	for (int t = 0; t < T; t++)
 		for (int c = 0; c < 6; c++)
 			m[t * 6 + c] = c == path[t] ? 0.95f : 0.01f;
-	CHECK(htr_logprob_normalize(m, T, 6, HTR_VALUES_PROB, 0) == 0);
+	CHECK(htr_decode_normalize(m, T, 6, HTR_VALUES_PROB, 0) == 0);
 	struct htr_decode_opts o;
 	htr_decode_defaults(&o);
 	CHECK(htr_decode(&d, m, T, 6, &a, &o) == 0 && d.n == 5);

@@ -300,6 +300,75 @@ test_cmyk(void)
 	fclose(f);
 }
 
+/* A 16 x 8 gray JPEG, black in its top-left 8 x 8 block, with an EXIF
+ * orientation tag (little- or big-endian TIFF). */
+static void
+write_exif_jpeg(FILE *f, int orientation, int le)
+{
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr err;
+	unsigned char row[16], exif[6 + 8 + 2 + 12 + 4] = "Exif";
+	unsigned char *t = exif + 6;
+
+	/* TIFF header, IFD0 at offset 8 with one entry: 0x0112 SHORT 1 */
+	memcpy(t, le ? "II*\0\10\0\0\0" : "MM\0*\0\0\0\10", 8);
+	memcpy(t + 8, le ? "\1\0\x12\1\3\0\1\0\0\0" :
+	    "\0\1\1\x12\0\3\0\0\0\1", 10);
+	t[18 + (le ? 0 : 1)] = (unsigned char)orientation;
+	ci.err = jpeg_std_error(&err);
+	jpeg_create_compress(&ci);
+	jpeg_stdio_dest(&ci, f);
+	ci.image_width = 16;
+	ci.image_height = 8;
+	ci.input_components = 1;
+	ci.in_color_space = JCS_GRAYSCALE;
+	jpeg_set_defaults(&ci);
+	jpeg_set_quality(&ci, 100, TRUE);
+	jpeg_start_compress(&ci, TRUE);
+	jpeg_write_marker(&ci, JPEG_APP0 + 1, exif, sizeof exif);
+	for (int y = 0; y < 8; y++) {
+		JSAMPROW rp = row;
+		for (int x = 0; x < 16; x++)
+			row[x] = x < 8 ? 0 : 255;
+		jpeg_write_scanlines(&ci, &rp, 1);
+	}
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+}
+
+static void
+test_exif(void)
+{
+	/* orientation, output w, h, and where the black block ends up */
+	static const struct { int o, w, h, bx, by; } cases[] = {
+		{ 1, 16, 8, 0, 0 }, { 2, 16, 8, 8, 0 }, { 3, 16, 8, 8, 0 },
+		{ 4, 16, 8, 0, 0 }, { 5, 8, 16, 0, 0 }, { 6, 8, 16, 0, 0 },
+		{ 7, 8, 16, 0, 8 }, { 8, 8, 16, 0, 8 },
+	};
+	struct htr_image im;
+
+	for (int le = 0; le < 2; le++)
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			FILE *f = tmpfile();
+			int dark = 0;
+
+			write_exif_jpeg(f, cases[i].o, le);
+			rewind(f);
+			CHECK(htr_image_read(f, &im) == 1);
+			CHECKF(im.w == cases[i].w && im.h == cases[i].h,
+			    "orientation %d: %dx%d", cases[i].o, im.w, im.h);
+			/* the 8 x 8 block at (bx, by) is black */
+			for (int y = 0; y < 8 && im.pix; y++)
+				for (int x = 0; x < 8; x++)
+					dark += im.pix[(cases[i].by + y) * im.w +
+					    cases[i].bx + x] < 40;
+			CHECKF(dark == 64, "orientation %d (%s): %d dark",
+			    cases[i].o, le ? "II" : "MM", dark);
+			htr_image_free(&im);
+			fclose(f);
+		}
+}
+
 static void
 test_netpbm_kinds(void)
 {
@@ -425,8 +494,18 @@ test_errors(void)
 	}
 	CHECK(read_file(DIR "empty.pgm", &im) == 0);
 
-	/* A broken PAM: the libnetpbm error comes back, nothing exits. */
+	/* A camera's trailer after a JPEG is skipped, not an error. */
 	FILE *f = tmpfile();
+	copy_into(f, DIR "color.jpg");
+	fputs("SEFH\x01\x02 trailer data", f);
+	rewind(f);
+	CHECK(htr_image_read(f, &im) == 1 && im.w == 40);
+	htr_image_free(&im);
+	CHECK(htr_image_read(f, &im) == 0);
+	fclose(f);
+
+	/* A broken PAM: the libnetpbm error comes back, nothing exits. */
+	f = tmpfile();
 	fputs("P7\nWIDTH 2\nHEIGHT 1\nDEPTH 1\nMAXVAL 255\nENDHDR\n\x01", f);
 	rewind(f);
 	CHECK(htr_image_read(f, &im) == -1 && im.pix == NULL);
@@ -451,6 +530,7 @@ main(void)
 	test_png();
 	test_jpeg_pnm();
 	test_cmyk();
+	test_exif();
 	test_netpbm_kinds();
 	test_pipe();
 	test_errors();

@@ -578,7 +578,7 @@ test_lstm_case(int rev, const int *len, int ldh)
 	k.wh = randv((size_t)G * H, 0.7f);
 	k.b = randv(G, 0.5f);
 	k.c = zeros((size_t)T * N * H);
-	k.g = zeros((size_t)T * N * G);
+	k.g = zeros((size_t)T * N * 5 * H);
 	float *out = zeros(nout), *R = randv(nout, 1);
 	/* the unused columns of a strided output carry no gradient */
 	for (size_t r = 0; r < (size_t)T * N; r++)
@@ -620,8 +620,8 @@ test_lstm_padding(void)
 	float *wx = randv((size_t)G * I, 0.5f), *wh = randv((size_t)G * H, 0.5f);
 	float *b = randv(G, 0.5f);
 	float *h = zeros((size_t)T * N * H), *c = zeros((size_t)T * N * H);
-	float *g = zeros((size_t)T * N * G);
-	float x1[3 * 3], h1[3 * 4], c1[3 * 4], g1[3 * 16];
+	float *g = zeros((size_t)T * N * 5 * H);
+	float x1[3 * 3], h1[3 * 4], c1[3 * 4], g1[3 * 20];
 
 	for (int rev = 0; rev < 2; rev++) {
 		htr_lstm_forward(h, c, g, x, wx, wh, b, len, T, N, I, H, H, rev);

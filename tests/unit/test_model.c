@@ -159,6 +159,18 @@ test_bad_files(void)
 	CHECK(htr_net_ckpt_load(net, path("m.htrm"), NULL, 0) == -1);
 	CHECK(strstr(htr_errmsg(), "not an htr checkpoint") != NULL);
 	CHECK(htr_net_ckpt_load(net, path("c.htrc"), NULL, 0) == 0);
+	/* a corrupt checkpoint leaves the optimiser state untouched */
+	size_t cn;
+	unsigned char *cb = readall(path("c.htrc"), &cn);
+	cb[cn - 9] ^= 1;
+	writeall(path("bad.htrc"), cb, cn);
+	long t0 = htr_net_adam_t(net);
+	CHECK(htr_net_ckpt_load(net, path("bad.htrc"), NULL, 0) == -1);
+	CHECK(strstr(htr_errmsg(), "checksum") != NULL);
+	CHECK(htr_net_adam_t(net) == t0);
+	writeall(path("bad.htrc"), cb, cn / 2);
+	CHECK(htr_net_ckpt_load(net, path("bad.htrc"), NULL, 0) == -1);
+	free(cb);
 	htr_net_free(net);
 	free(b);
 }

@@ -2,6 +2,7 @@
  * against formulas, whole-net gradients against finite differences,
  * padding invariance, determinism, save/load/continue, and a tiny net that
  * must learn a toy CTC task. */
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ test_vgsl(void)
 		{ "[1,32,0 O1c10]", "'1,32,0'" },
 		{ "[1,32,0,1 O2c10]", "'O2c10'" },
 		{ "[1,32,0,1 Bnx O1c10]", "'Bnx'" },
+		{ "[1,32,0,1 S2(1x0)1,3 O1c10]", "'S2(1x0)1,3'" },
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -62,6 +64,19 @@ test_vgsl(void)
 	CHECKF(strstr(htr_errmsg(), "O0s3") != NULL, "%s", htr_errmsg());
 	CHECK(!(net = htr_net_create("[1,8,0,1 Lbx4 Cr3,3,4 O1c3]", 0, 1)));
 	CHECKF(strstr(htr_errmsg(), "Cr3,3,4") != NULL, "%s", htr_errmsg());
+	CHECK(!(net = htr_net_create("[1,8,0,1 Lbx4 S1(1x0)1,3 O1c3]", 0, 1)));
+	CHECKF(strstr(htr_errmsg(), "S1(1x0)1,3") != NULL, "%s", htr_errmsg());
+	/* Kraken's explicit fold (and its strided convolution syntax) */
+	net = htr_net_create("[1,48,0,1 Cr4,2,32,4,2 Cr3,3,64 Mp4,2,4,2 "
+	    "S1(1x0)1,3 Lbx16 Do0.5 O1c5]", 0, 1);
+	CHECKF(net != NULL, "%s", htr_errmsg());
+	if (net) {
+		CHECK(strstr(htr_net_vgsl(net), "S1(1x0)1,3 Lbx16") != NULL);
+		CHECK(htr_net_nparams(net) == (32 * 8 + 32) + (64 * 32 * 9 + 64) +
+		    2 * 4 * 16 * (64 * 3 + 16 + 1) + (5 * 32 + 5));
+		CHECK(htr_net_out_width(net, 100) == 25);
+		htr_net_free(net);
+	}
 }
 
 static void
@@ -217,6 +232,47 @@ test_grad_net(void)
 }
 
 /* A sample in a zero-padded batch gives the same frames as alone. */
+/* The parallel-for paths (2 threads) agree with the serial ones. */
+static void
+test_threads(void)
+{
+	const char *s = "[1,32,0,1 Cr3,3,16 Bnr Mp2,2 Cr3,3,16 Mp2,1 Lbx256 "
+	    "O1c10]";
+	int widths[16], labels[16 * 3], llen[16];
+	double loss[2];
+	float *g[2];
+
+	for (int i = 0; i < 16; i++) {
+		widths[i] = 40 + i;
+		llen[i] = 3;
+		for (int k = 0; k < 3; k++)
+			labels[i * 3 + k] = 1 + (i + k) % 9;
+	}
+	float *x = batch(16, 1, 32, 56, widths);
+	for (int r = 0; r < 2; r++) {
+		openblas_set_num_threads(r + 1);
+		struct htr_net *net = htr_net_create(s, 0, 3);
+		CHECK(htr_net_forward(net, x, 16, 56, widths, HTR_NET_TRAIN) == 0);
+		loss[r] = htr_net_loss_ctc(net, labels, llen, NULL, NULL);
+		htr_net_zero_grad(net);
+		htr_net_backward(net);
+		g[r] = malloc(htr_net_nparams(net) * sizeof *g[r]);
+		memcpy(g[r], htr_net_grads(net), htr_net_nparams(net) *
+		    sizeof *g[r]);
+		if (r == 1) {
+			double md = 0;
+			for (size_t i = 0; i < htr_net_nparams(net); i++)
+				md = fmax(md, fabs(g[0][i] - g[1][i]));
+			CHECKF(md < 1e-4, "gradients differ by %g with 2 threads",
+			    md);
+		}
+		htr_net_free(net);
+	}
+	openblas_set_num_threads(1);
+	CHECK_NEAR(loss[1], loss[0], 1e-5, 1e-5);
+	free(g[0]), free(g[1]), free(x);
+}
+
 static void
 test_padding(void)
 {
@@ -439,6 +495,7 @@ main(void)
 	test_params();
 	test_grad_net();
 	test_padding();
+	test_threads();
 	test_determinism();
 	test_resume();
 	test_learns();

@@ -112,15 +112,56 @@ test_otsu(void)
 	CHECK(htr_prep_binarize_otsu(&im) == t);
 	CHECK_NEAR(count_ink(&im, 0), 3000, 10, 0);
 	CHECK(count_ink(&im, 254) == count_ink(&im, 0));
-	CHECK(!htr_prep_is_inverted(&im));
 	htr_prep_invert(&im);
-	CHECK(htr_prep_is_inverted(&im));
 	CHECK(count_ink(&im, 0) == 7000);
 	/* A uniform image is neither inverted nor stretched. */
 	memset(im.pix, 128, 10000);
-	CHECK(!htr_prep_is_inverted(&im));
+	CHECK(htr_prep_is_inverted(&im) == 0);
 	CHECK(htr_prep_normalize(&im, 1, 99) == 0 && im.pix[77] == 128);
+	/* A blank page has no ink. */
+	CHECK(htr_prep_otsu(&im) == 127);
+	memset(im.pix, 255, 10000);
+	CHECK(htr_prep_binarize_otsu(&im) == 254 && count_ink(&im, 0) == 0);
 	htr_image_free(&im);
+}
+
+static void
+test_invert(void)
+{
+	int w = 400, h = 300;
+	unsigned char *b = make_page(w, h, 5);
+	struct htr_image im;
+
+	render_rotated(&im, b, w, h, 0);
+	CHECK(htr_prep_is_inverted(&im) == 0);
+	htr_prep_invert(&im);
+	CHECK(htr_prep_is_inverted(&im) == 1);
+	htr_prep_invert(&im);
+	/* A photographed page: dark surround over more than half the frame.
+	 * The dark majority is not the ink. */
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			if (x < 60 || x > 300 || y < 40 || y > 230)
+				im.pix[y * w + x] = 25;
+	CHECK(count_ink(&im, 100) > w * h / 2);
+	CHECK(htr_prep_is_inverted(&im) == 0);
+	htr_image_free(&im);
+
+	/* A line cut along its polygon: gray paper inside, white outside. */
+	render_rotated(&im, b, w, h, 0);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			unsigned char *p = &im.pix[y * w + x];
+			if (y < 40 || y > 120 + x / 8)
+				*p = 255;
+			else
+				*p = (unsigned char)(*p * 180 / 220);
+		}
+	CHECK(htr_prep_is_inverted(&im) == 0);
+	htr_prep_invert(&im);
+	CHECK(htr_prep_is_inverted(&im) == 1);
+	htr_image_free(&im);
+	free(b);
 }
 
 static void
@@ -446,6 +487,7 @@ int
 main(void)
 {
 	test_otsu();
+	test_invert();
 	test_normalize();
 	test_sauvola();
 	test_deskew();

@@ -1,0 +1,19 @@
+/* par.h — a minimal parallel for over the cores OpenBLAS uses, for the
+ * element-wise work between sgemm calls (im2col, batch norm, pooling,
+ * LSTM gates).  Chunks write disjoint outputs, so results do not depend on
+ * the thread count. */
+#ifndef HTR_PAR_H
+#define HTR_PAR_H
+
+#include <stddef.h>
+
+/* Threads used: OpenBLAS's count (OPENBLAS_NUM_THREADS, else all cores). */
+int htr_par_threads(void);
+
+/* Calls fn(ctx, lo, hi) on disjoint ranges covering [0, n), in parallel
+ * when n * cost (rough work per item, in floats touched) is large enough
+ * to pay for starting threads; otherwise fn(ctx, 0, n). */
+void htr_par_for(size_t n, size_t cost, void (*fn)(void *ctx, size_t lo,
+    size_t hi), void *ctx);
+
+#endif

@@ -1,0 +1,377 @@
+/* pipeline.c — image to text in process (pipeline.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alphabet.h"
+#include "htr.h"
+#include "lm.h"
+#include "net.h"
+#include "pipeline.h"
+#include "recognize.h"
+#include "segment.h"
+#include "wordlm.h"
+
+struct htr_pipeline {
+	struct htr_model *model;
+	struct htr_alphabet a;
+	struct htr_charlm lm;
+	struct htr_wordlm wlm;
+	int havelm, havewlm;
+	struct htr_pipeline_opts o;     /* file names are not kept */
+	struct htr_decode_opts dec;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void
+htr_pipeline_defaults(struct htr_pipeline_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->prep = 1;
+	htr_prep_defaults(&o->prepopts);
+	o->margin = -1;
+	o->batch = HTR_RECOGNIZE_BATCH;
+	o->addk = 0.01;
+	htr_decode_defaults(&o->decode);
+}
+
+/* Reads a whole file (NUL-terminated).  NULL + htr_fail on error. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, k;
+
+	if (!f) {
+		htr_fail("%s: cannot open", path);
+		return NULL;
+	}
+	do {
+		if (n + 1 >= cap) {
+			if (!(nb = htr_realloc(buf, cap = 2 * cap + 65536, 1))) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		k = fread(buf + n, 1, cap - n - 1, f);
+		n += k;
+	} while (k > 0);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		htr_fail("%s: read error", path);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static int
+load_lms(struct htr_pipeline *p, const struct htr_pipeline_opts *o)
+{
+	if (o->lm) {
+		FILE *f = fopen(o->lm, "rb");
+		int r;
+
+		if (!f)
+			return htr_fail("%s: cannot open", o->lm);
+		r = htr_charlm_read(f, &p->lm);
+		fclose(f);
+		if (r)
+			return htr_fail_prefix(o->lm);
+		p->havelm = 1;
+		p->dec.lm = &p->lm;
+	}
+	if (p->dec.method == HTR_DECODE_WORD && !o->corpus)
+		return htr_fail("word beam search needs a corpus (a text "
+		    "file whose words make the dictionary)");
+	if (o->corpus) {
+		char *corpus, *wc = NULL;
+		size_t len, wclen = 0;
+		int r;
+
+		if (!(corpus = slurp(o->corpus, &len)))
+			return -1;
+		if (o->wordchars && !(wc = slurp(o->wordchars, &wclen))) {
+			free(corpus);
+			return -1;
+		}
+		r = htr_wordlm_build(&p->wlm, corpus, len,
+		    wc ? wc : o->wordcharlist, wc ? wclen : o->wordcharlist ?
+		    strlen(o->wordcharlist) : 0, &p->a, o->addk);
+		free(corpus);
+		free(wc);
+		if (r)
+			return htr_fail_prefix(o->corpus);
+		p->havewlm = 1;
+		p->dec.wlm = &p->wlm;
+	}
+	return 0;
+}
+
+struct htr_pipeline *
+htr_pipeline_new(const struct htr_pipeline_opts *o)
+{
+	struct htr_pipeline *p = htr_zalloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	p->o = *o;
+	p->o.model = p->o.argv0 = p->o.lm = p->o.corpus = p->o.wordchars =
+	    p->o.wordcharlist = NULL;
+	p->dec = o->decode;
+	p->dec.lm = NULL;
+	p->dec.wlm = NULL;
+	if (o->batch < 1) {
+		htr_fail("batch size %d (at least 1)", o->batch);
+		goto fail;
+	}
+	if (!(p->model = htr_recognize_load(o->model, HTR_LEVEL_LINE,
+	    o->argv0)))
+		goto fail;
+	if (!htr_net_is_ctc(p->model->net)) {
+		htr_fail("%s: a classifier of single characters (%s level), "
+		    "not a line model: run htr-segment -level char | htr-crnn",
+		    o->model ? o->model : "default model",
+		    htr_level_name(p->model->level));
+		goto fail_model;
+	}
+	if (htr_alphabet_init(&p->a, (const char *const *)p->model->alphabet,
+	    p->model->nclass)) {
+		htr_fail_prefix("model alphabet");
+		goto fail_model;
+	}
+	if (load_lms(p, o)) {
+		htr_pipeline_free(p);
+		return NULL;
+	}
+	return p;
+fail_model:
+	htr_model_free(p->model);
+fail:
+	free(p);
+	return NULL;
+}
+
+void
+htr_pipeline_free(struct htr_pipeline *p)
+{
+	if (!p)
+		return;
+	if (p->havewlm)
+		htr_wordlm_free(&p->wlm);
+	if (p->havelm)
+		htr_charlm_free(&p->lm);
+	if (p->a.sym)
+		htr_alphabet_free(&p->a);
+	htr_model_free(p->model);
+	free(p);
+}
+
+const struct htr_model *
+htr_pipeline_model(const struct htr_pipeline *p)
+{
+	return p->model;
+}
+
+/* Tags of a crop: src= and page= first, then what the segmenter set. */
+static int
+crop_tags(char *tags, const char *src, long pageno, const char *rest)
+{
+	char t[HTR_TAG_MAX] = "";
+
+	if (htr_tag_set(t, "src", src && *src ? src : "-") ||
+	    htr_tag_setf(t, "page", "%ld", pageno))
+		return -1;
+	if (strlen(t) + 1 + strlen(rest) >= HTR_TAG_MAX)
+		return htr_fail("tags of a crop do not fit in %d bytes",
+		    HTR_TAG_MAX);
+	if (*rest) {
+		strcat(t, " ");
+		strcat(t, rest);
+	}
+	memcpy(tags, t, HTR_TAG_MAX);
+	return 0;
+}
+
+/* Turns the preprocessed page into recognition inputs: the whole page as
+ * one line, or its segmented lines.  *in is malloc'd [*n]. */
+static int
+make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in, int *n,
+    const struct htr_image *pg, const char *src, long pageno)
+{
+	struct htr_segment s;
+	int margin;
+
+	*in = NULL;
+	*n = 0;
+	if (p->o.line) {
+		struct htr_image one = *pg;
+		char rest[HTR_TAG_MAX];
+
+		snprintf(rest, sizeof rest, "line=0 box=0,0,%d,%d", pg->w,
+		    pg->h);
+		if (crop_tags(one.tags, src, pageno, rest) ||
+		    !(*in = htr_zalloc(1, sizeof **in)))
+			return -1;
+		if (htr_recognize_input(*in, p->model, &one)) {
+			free(*in);
+			*in = NULL;
+			return -1;
+		}
+		*n = 1;
+		return 0;
+	}
+	if (htr_segment_page(&s, pg, HTR_SEGMENT_LINE))
+		return -1;
+	margin = p->o.margin >= 0 ? p->o.margin : (int)(s.height / 8 + 0.5);
+	if (s.nline > 0 && !(*in = htr_zalloc((size_t)s.nline, sizeof **in)))
+		goto fail;
+	for (int i = 0; i < s.nline; i++) {
+		struct htr_image crop;
+		int r;
+
+		if (htr_segment_crop(&crop, &s, pg, &s.lines[i], margin))
+			goto fail;
+		r = crop_tags(crop.tags, src, pageno, crop.tags) ||
+		    htr_recognize_input(&(*in)[i], p->model, &crop);
+		htr_image_free(&crop);
+		if (r) {
+			htr_fail_prefix("line crop");
+			goto fail;
+		}
+		*n = i + 1;
+	}
+	htr_segment_free(&s);
+	return 0;
+fail:
+	for (int i = 0; i < *n; i++)
+		htr_recognize_in_free(&(*in)[i]);
+	free(*in);
+	*in = NULL;
+	*n = 0;
+	htr_segment_free(&s);
+	return -1;
+}
+
+int
+htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
+    const struct htr_image *image, const char *src, long pageno,
+    struct htr_pipeline_info *info)
+{
+	struct htr_pipeline_info nfo;
+	struct htr_prep_info pinfo;
+	struct htr_recognize_in *in = NULL;
+	struct htr_recognize_out *out = NULL;
+	struct htr_image pg;
+	double t0 = now(), t1, t2, t3;
+	int n = 0, r = -1;
+
+	memset(&nfo, 0, sizeof nfo);
+	memset(&pinfo, 0, sizeof pinfo);
+	if (htr_image_init(&pg, image->w, image->h, 0))
+		return -1;
+	memcpy(pg.pix, image->pix, (size_t)image->w * image->h);
+	memcpy(pg.tags, image->tags, sizeof pg.tags);
+	if (p->o.prep && htr_prep_run(&pg, &p->o.prepopts, &pinfo))
+		goto done;
+	nfo.w = pg.w;
+	nfo.h = pg.h;
+	nfo.skew = pinfo.skew;
+	nfo.inverted = pinfo.inverted;
+	t1 = now();
+	if (make_inputs(p, &in, &n, &pg, src, pageno))
+		goto done;
+	t2 = now();
+	if (n > 0 && !(out = htr_alloc((size_t)n, sizeof *out)))
+		goto done;
+	if (n > 0 && htr_recognize_run(out, p->model, in, n, p->o.batch)) {
+		free(out);
+		out = NULL;
+		goto done;
+	}
+	t3 = now();
+	r = 0;
+	for (int i = 0; i < n && r == 0; i++) {
+		struct htr_decoded d;
+
+		r = htr_decode(&d, out[i].lp, out[i].T, out[i].C, &p->a,
+		    &p->dec);
+		if (r == 0) {
+			r = htr_transcript_add(tr, out[i].tags, &d, &p->a,
+			    out[i].T);
+			htr_decoded_free(&d);
+		}
+	}
+	nfo.nline = n;
+	nfo.t_prep = t1 - t0;
+	nfo.t_segment = t2 - t1;
+	nfo.t_recognize = t3 - t2;
+	nfo.t_total = now() - t0;
+	nfo.t_decode = nfo.t_total - (t3 - t0);
+done:
+	for (int i = 0; i < n; i++) {
+		htr_recognize_in_free(&in[i]);
+		if (out)
+			htr_recognize_out_free(&out[i]);
+	}
+	free(in);
+	free(out);
+	htr_image_free(&pg);
+	if (info)
+		*info = nfo;
+	return r;
+}
+
+int
+htr_pipeline_page(struct htr_pipeline *p, struct htr_result *r,
+    const struct htr_image *image, const char *src)
+{
+	size_t len = 1;
+	char *s;
+
+	memset(r, 0, sizeof *r);
+	htr_transcript_init(&r->tr);
+	if (htr_pipeline_add(p, &r->tr, image, src, 0, &r->info))
+		goto fail;
+	for (long i = 0; i < r->tr.nline; i++)
+		len += strlen(r->tr.line[i].text) + 1;
+	if (!(r->text = s = htr_alloc(len, 1)))
+		goto fail;
+	for (long i = 0; i < r->tr.nline; i++) {
+		size_t k = strlen(r->tr.line[i].text);
+
+		memcpy(s, r->tr.line[i].text, k);
+		s[k] = '\n';
+		s += k + 1;
+	}
+	*s = '\0';
+	return 0;
+fail:
+	htr_transcript_free(&r->tr);
+	memset(r, 0, sizeof *r);
+	return -1;
+}
+
+void
+htr_result_free(struct htr_result *r)
+{
+	if (!r)
+		return;
+	htr_transcript_free(&r->tr);
+	free(r->text);
+	r->text = NULL;
+}
