@@ -1,6 +1,6 @@
 /* serve_recog.c — the recognition seam of htr-serve (serve_recog.h):
- * names of decoders and formats, image probing, and the call into the
- * recognition pipeline.
+ * names of decoders and formats, image probing, and the calls into the
+ * recognition pipeline (lib/pipeline.h), one pipeline per worker.
  *
  * Images are decoded from memory with htr_image_read() on a FILE from
  * fmemopen(); nothing touches the disk.  libnetpbm keeps its error hooks
@@ -238,20 +238,9 @@ htr_recog_probe(const unsigned char *d, size_t n, long *w, long *h)
 
 /* ------------------------------------------------------------- models */
 
-/* The recognition pipeline (lib/pipeline.h) is used where it is part of
- * the library; a build without it still serves the page and every error
- * path, and answers recognition requests with 503. */
-#if defined(__has_include)
-#if __has_include("pipeline.h")
-#define HAVE_PIPELINE 1
-#endif
-#endif
-
-#ifdef HAVE_PIPELINE
 #include "pipeline.h"
 #include "recognize.h"
 #include "transcript.h"
-#endif
 
 /* Pipelines kept per slot: a decoder and beam width each.  A request
  * whose decoder is not among them loads one, replacing the least
@@ -259,9 +248,7 @@ htr_recog_probe(const unsigned char *d, size_t n, long *w, long *h)
 #define NCACHE 3
 
 struct entry {
-#ifdef HAVE_PIPELINE
 	struct htr_pipeline *p;
-#endif
 	int decoder, beam;
 	unsigned long used;             /* tick of the last use, 0 = empty */
 };
@@ -285,17 +272,12 @@ struct htr_recog {
 int
 htr_recog_available(void)
 {
-#ifdef HAVE_PIPELINE
 	return 1;
-#else
-	return 0;
-#endif
 }
 
 int
 htr_recog_default_model(char *path, size_t n, const char *argv0)
 {
-#ifdef HAVE_PIPELINE
 	char msg[1024];
 
 	if (htr_recognize_find_model(path, n,
@@ -305,22 +287,8 @@ htr_recog_default_model(char *path, size_t n, const char *argv0)
 	snprintf(path, n, "%s/%s", HTR_MODELDIR,
 	    htr_recognize_default_model(HTR_LEVEL_LINE));
 	return htr_fail("%s", msg);
-#else
-	struct stat st;
-
-	(void)argv0;
-	snprintf(path, n, "models/line.htrm");
-	if (!stat(path, &st))
-		return 0;
-	snprintf(path, n, "%s/line.htrm", HTR_MODELDIR);
-	if (!stat(path, &st))
-		return 0;
-	return htr_fail("default model line.htrm not found (looked in "
-	    "models/ and %s); give a model with -m FILE", HTR_MODELDIR);
-#endif
 }
 
-#ifdef HAVE_PIPELINE
 static const int decode_method[] = {
 	HTR_DECODE_BEST, HTR_DECODE_BEAM, HTR_DECODE_WORD
 };
@@ -342,7 +310,6 @@ pipeline_new(const struct htr_recog *r, int d, int beam)
 		o.corpus = r->corpus;
 	return htr_pipeline_new(&o);
 }
-#endif
 
 static char *
 dup_or_null(const char *s, int *err)
@@ -388,7 +355,6 @@ htr_recog_open(const struct htr_recog_config *c)
 		return NULL;
 	}
 	r->size = (long)st.st_size;
-#ifdef HAVE_PIPELINE
 	/* Each slot gets its own copy of the network now, so that a bad
 	 * model is found at start and no request waits for a load. */
 	for (int i = 0; i < r->nslot; i++) {
@@ -402,12 +368,6 @@ htr_recog_open(const struct htr_recog_config *c)
 		e->beam = 25;
 		e->used = ++r->tick;
 	}
-#else
-	if (!(r->model = htr_model_load(c->model))) {
-		htr_recog_close(r);
-		return NULL;
-	}
-#endif
 	return r;
 }
 
@@ -416,11 +376,9 @@ htr_recog_close(struct htr_recog *r)
 {
 	if (!r)
 		return;
-#ifdef HAVE_PIPELINE
 	for (int i = 0; i < r->nslot; i++)
 		for (int k = 0; k < NCACHE; k++)
 			htr_pipeline_free(r->slot[i].e[k].p);
-#endif
 	htr_model_free(r->model);
 	free(r->slot);
 	free(r->path);
@@ -435,11 +393,7 @@ htr_recog_close(struct htr_recog *r)
 static const struct htr_model *
 loaded_model(const struct htr_recog *r)
 {
-#ifdef HAVE_PIPELINE
 	return htr_pipeline_model(r->slot[0].e[0].p);
-#else
-	return r->model;
-#endif
 }
 
 char *
@@ -524,7 +478,6 @@ decode_image(struct htr_image *im, const unsigned char *data, size_t len,
 	return 0;
 }
 
-#ifdef HAVE_PIPELINE
 /* Takes a free slot (there are as many as workers, so this does not wait
  * in htr-serve). */
 static struct slot *
@@ -672,7 +625,6 @@ fill_result(struct htr_recog_result *res, struct htr_result *pr,
 	}
 	return 0;
 }
-#endif
 
 int
 htr_recog_run(struct htr_recog *r, const unsigned char *data, size_t len,
@@ -688,18 +640,11 @@ htr_recog_run(struct htr_recog *r, const unsigned char *data, size_t len,
 	res->width = im.w;
 	res->height = im.h;
 	res->ms_image = now_ms() - t0;
-	if (!htr_recog_available()) {
-		htr_image_free(&im);
-		*status = HTR_RECOG_EUNAVAIL;
-		return htr_fail("recognition is unavailable: this build of "
-		    "htr-serve has no recognition pipeline (lib/pipeline.h)");
-	}
 	if (!r) {
 		htr_image_free(&im);
 		*status = HTR_RECOG_EUNAVAIL;
 		return htr_fail("no model loaded");
 	}
-#ifdef HAVE_PIPELINE
 	{
 		struct slot *s = slot_get(r);
 		struct htr_pipeline *p;
@@ -722,11 +667,6 @@ htr_recog_run(struct htr_recog *r, const unsigned char *data, size_t len,
 		res->ms_total = now_ms() - t0;
 		return 0;
 	}
-#else
-	htr_image_free(&im);
-	*status = HTR_RECOG_EUNAVAIL;
-	return htr_fail("recognition is unavailable");
-#endif
 }
 
 void

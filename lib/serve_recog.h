@@ -104,7 +104,7 @@ void htr_recog_defaults(struct htr_recog_opts *o);
 int  htr_recog_probe(const unsigned char *data, size_t len, long *w,
 	long *h);
 
-/* 1 if this build can recognise (the pipeline is linked in), else 0. */
+/* 1 if this build can recognise (it has the pipeline), else 0. */
 int  htr_recog_available(void);
 /* The model file htr_recog_open() loads for c->model == NULL, into path
  * (size n).  0, or -1 (htr_fail naming every place looked; path then
