@@ -1,8 +1,8 @@
 #!/bin/sh
 # Trains models/digits.htrm on MNIST's training set (the last 5000 images
 # held out for validation; the best epoch is kept) and measures it on the
-# MNIST test set with htr-eval.  Took 44 minutes of training on 2 busy
-# shared cores (see models/README).
+# MNIST test set with htr-eval.  Took 56 minutes of training on 2 busy
+# shared cores (load average about 6; see models/README).
 #
 #   models/recipes/digits.sh            (from the repository root)
 #   HTR_DATA=/data THREADS=4 models/recipes/digits.sh
@@ -37,7 +37,13 @@ train() {
 	    -o "$out" "$@"
 }
 start=$(date +%s)
+# 8 epochs with every training image distorted, then 3 more at the low end
+# of the learning-rate schedule with half of the images left sharp, as the
+# model sees them when reading (the second phase resumes the first; the
+# best epoch by validation error is kept).  PHASE2=0: first phase only
+# (0.55 % test error instead of 0.48 %, a quarter less time).
 train -epochs 8 $resume
+[ "${PHASE2:-1}" = 0 ] || train -epochs 11 -aug-clean 0.5 -resume
 end=$(date +%s)
 echo "digits.sh: trained in $((end - start)) s" | tee "$work/time.txt"
 bin/htr-eval -m "$out" -threads ${THREADS:-2} \
