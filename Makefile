@@ -28,6 +28,10 @@ build/lib/%.o: lib/%.c build/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# htr-serve's upload page, embedded in the library as a C array.
+lib/serve_page.c: web/index.html web/embed.sh
+	sh web/embed.sh web/index.html > $@.tmp && mv $@.tmp $@
+
 lib/libhtr.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
