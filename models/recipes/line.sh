@@ -1,0 +1,52 @@
+#!/bin/sh
+# Trains models/line.htrm, the default line recognizer for Latin-script
+# handwriting, on the real lines of Poilus (French cursive, many writers)
+# and Hooker (English cursive), one alphabet for both.  Validation (model
+# selection, early stopping) on both valid.tsv files together; then each
+# valid set is measured on its own with htr-eval.
+#
+#   models/recipes/line.sh                 (from the repository root)
+#   HTR_DATA=/data THREADS=2 EPOCHS=40 models/recipes/line.sh
+#
+# Training takes hours on 2 cores: run it in the background.  Interrupted?
+# RESUME=1 models/recipes/line.sh continues from the newest checkpoint in
+# build/line/ckpt exactly where it stopped.
+set -e
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+data=$(cd "${HTR_DATA:-../shared/data}" && pwd)
+out=${OUT:-models/line.htrm}
+net=${NET:-@examples/lines-small.vgsl}
+work=build/line
+mkdir -p "$work"
+for f in poilus/train.tsv poilus/valid.tsv hooker/train.tsv hooker/valid.tsv; do
+	[ -r "$data/$f" ] || { echo "line.sh: $data/$f missing" >&2; exit 1; }
+done
+[ -x bin/htr-train ] || make
+# One manifest per split with absolute image paths.
+for split in train valid; do
+	for set in poilus hooker; do
+		sed "s|^|$data/$set/|" "$data/$set/$split.tsv"
+	done > "$work/$split.tsv"
+	for set in poilus hooker; do
+		sed "s|^|$data/$set/|" "$data/$set/$split.tsv" > "$work/$set-$split.tsv"
+	done
+done
+resume=
+if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
+start=$(date +%s)
+bin/htr-train -net "$net" -level line -height 48 \
+    -train "$work/train.tsv" -valid "$work/valid.tsv" \
+    -batch 16 -lr 0.001 -lr-decay 0.9 -clip 5 -seed 1 \
+    -aug-scale 0.1 -aug-rotate 1.5 -aug-shear 0.3 -aug-translate 0.03 \
+    -aug-elastic 1 -aug-clean 0.3 \
+    -epochs ${EPOCHS:-40} -patience 8 -threads ${THREADS:-2} \
+    -checkpoint "$work/ckpt" -log "$work/train.csv" -plot "$work/curve.png" \
+    -o "$out" $resume
+end=$(date +%s)
+echo "line.sh: trained in $((end - start)) s" | tee -a "$work/time.txt"
+for set in poilus hooker; do
+	echo "== $set valid, best path"
+	bin/htr-eval -m "$out" -threads ${THREADS:-2} -test "$work/$set-valid.tsv" \
+	    -worst 10 | tee "$work/$set-valid.txt"
+done
