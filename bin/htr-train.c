@@ -159,7 +159,7 @@ int
 main(int argc, char **argv)
 {
 	const char *train_src = NULL, *valid_src = NULL, *mi = NULL, *ml = NULL;
-	const char *root = NULL, *net_arg = NULL, *level = NULL, *out = NULL;
+	const char *root = NULL, *net_arg = NULL, *init = NULL, *level = NULL, *out = NULL;
 	const char *ckpt = NULL, *log = NULL, *plot = NULL, *alpha_arg = NULL;
 	unsigned int valid_split = 0, skip_err = 0, resume = 0, summ = 0;
 	int height = 0, batch = 16, epochs = 10, threads = 0, patience = 0;
@@ -178,7 +178,7 @@ main(int argc, char **argv)
 	char prov[1024];
 	HTR_CLI_OPTIONS;
 
-	htr_cli_init("htr-train", "-net VGSL|@file (-train SRC | -mnist-images "
+	htr_cli_init("htr-train", "(-net VGSL|@file | -init MODEL) (-train SRC | -mnist-images "
 	    "F -mnist-labels F) [-valid SRC | -valid-split N] -o model.htrm "
 	    "[options]");
 	OPTENT3(0, "train", OPT_STRING, &train_src, NULL, 0);
@@ -189,6 +189,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "skip-err", OPT_FLAG, NULL, &skip_err, 0);
 	OPTENT3(0, "valid-split", OPT_UINT, &valid_split, NULL, 0);
 	OPTENT3(0, "net", OPT_STRING, &net_arg, NULL, 0);
+	OPTENT3(0, "init", OPT_STRING, &init, NULL, 0);
 	OPTENT3(0, "height", OPT_INT, &height, &height_spec, 0);
 	OPTENT3(0, "level", OPT_STRING, &level, NULL, 0);
 	OPTENT3(0, "alphabet", OPT_STRING, &alpha_arg, NULL, 0);
@@ -221,8 +222,14 @@ main(int argc, char **argv)
 
 	if (argc > 1)
 		htr_cli_usage("unexpected argument '%s'", argv[1]);
-	if (!net_arg && !resume)
-		htr_cli_usage("-net is required");
+	if (!net_arg && !resume && !init)
+		htr_cli_usage("-net (or -init model.htrm) is required");
+	if (init && alpha_arg)
+		htr_cli_usage("-alphabet and -init exclude each other (-init "
+		    "takes the model's alphabet)");
+	if (net_arg && init)
+		htr_cli_usage("-net and -init exclude each other (-init takes "
+		    "the model's network)");
 	char *vgsl = net_arg ? arg_text(net_arg, "-net") : NULL;
 	if (summ) {
 		summary(vgsl, classes, seed);
@@ -253,8 +260,17 @@ main(int argc, char **argv)
 
 	htr_train_defaults(&o);
 	o.vgsl = vgsl;
+	o.init = init;
 	if (level && (o.level = htr_level_parse(level)) < 0)
 		htr_cli_usage("-level must be char, word or line");
+	if (!level && init) {
+		struct htr_model *m = htr_model_load(init);
+
+		if (!m)
+			htr_cli_die(NULL);
+		o.level = m->level;
+		htr_model_free(m);
+	}
 	if (!level && vgsl && strstr(vgsl, "O0s"))
 		o.level = HTR_LEVEL_CHAR;
 	o.batch = batch;

@@ -697,19 +697,30 @@ resume_fail:
 		if (o->ckpt_dir && newest_ckpt(o->ckpt_dir, steps, 1, &n) >= 0)
 			return htr_fail("%s already holds checkpoints: add -resume "
 			    "to continue that run, or remove them", o->ckpt_dir);
-		if (o->alphabet ? htr_alphabet_from_chars(&alpha, o->alphabet,
-		    strlen(o->alphabet)) : htr_labels_alphabet(&alpha, train))
-			goto out;
-		if (alpha.n < 2) {
-			htr_fail("the training texts hold no characters");
-			goto out;
-		}
-		if (!(net = htr_net_create(o->vgsl, alpha.n, o->seed)))
-			goto out;
-		if (!(model = htr_model_new(net, (const char *const *)alpha.sym,
-		    alpha.n, o->level, ""))) {
-			net = NULL;
-			goto out;
+		if (o->init) {
+			/* fine-tuning: the model's network, alphabet and
+			 * weights; its running BN statistics too */
+			if (!(model = htr_model_load(o->init)) ||
+			    htr_alphabet_init(&alpha, (const char *const *)
+			    model->alphabet, model->nclass))
+				goto out;
+			model->level = o->level;
+		} else {
+			if (o->alphabet ? htr_alphabet_from_chars(&alpha,
+			    o->alphabet, strlen(o->alphabet)) :
+			    htr_labels_alphabet(&alpha, train))
+				goto out;
+			if (alpha.n < 2) {
+				htr_fail("the training texts hold no characters");
+				goto out;
+			}
+			if (!(net = htr_net_create(o->vgsl, alpha.n, o->seed)))
+				goto out;
+			if (!(model = htr_model_new(net, (const char *const *)
+			    alpha.sym, alpha.n, o->level, ""))) {
+				net = NULL;
+				goto out;
+			}
 		}
 		net = model->net;
 		htr_rng_seed(&st.order, o->seed ^ 0x6f72646572ULL);

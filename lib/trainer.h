@@ -99,7 +99,9 @@ struct htr_train_status {
 };
 
 struct htr_train_opts {
-	const char *vgsl;       /* network (ignored on resume) */
+	const char *vgsl;       /* network (ignored on resume and with init) */
+	const char *init;       /* start from this model's network, alphabet
+	                           and weights (fine-tuning), or NULL */
 	int level;              /* enum htr_level */
 	int batch;
 	float lr, lr_decay;     /* lr * lr_decay^(epoch-1) */
