@@ -1,0 +1,42 @@
+#!/bin/sh
+# Whole pages to text: runs `htr` (default line model) on the Poilus page
+# scans of the valid writers (those of poilus/valid.tsv, never trained on)
+# and scores the recognized text against the ground-truth lines of
+# poilus/pages.tsv joined in reading order (page CER and WER, with
+# build/bench/pagecer), plus seconds per page for the whole job (read JPEG,
+# prep, segment, recognize, decode) on this machine.
+#
+#	bench/page.sh [model.htrm]
+#
+# Data from $HTR_DATA (default ../shared/data next to the repository).
+top=$(cd "$(dirname "$0")/.." && pwd)
+HTR_DATA=${HTR_DATA:-$top/../shared/data}
+P=$HTR_DATA/poilus
+m=
+[ $# -ge 1 ] && m="-m $1"
+for f in "$P/pages.tsv" "$P/valid.tsv"; do
+	[ -r "$f" ] || { echo "page.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
+done
+[ -x "$top/bin/htr" ] || { echo "page.sh: build first (make)" >&2; exit 1; }
+[ -x "$top/build/bench/pagecer" ] || (cd "$top" && make -s build/bench/pagecer) || exit 1
+out=$top/bench/out/page
+mkdir -p "$out"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1 /proc/loadavg)"
+cut -f1 "$P/valid.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u > "$out/stems"
+: > "$out/pages.tsv"
+total=0 npage=0
+while read -r stem; do
+	jpg=$P/pages/$stem.jpg
+	[ -r "$jpg" ] || continue
+	ref=$(awk -F'\t' -v p="pages/$stem.jpg" '$1 == p { print $4 }' "$P/pages.tsv" | tr '\n' ' ' | sed 's/ *$//')
+	t0=$(date +%s.%N)
+	hyp=$("$top/bin/htr" $m "$jpg" | tr '\n' ' ' | sed 's/ *$//') || exit 1
+	t1=$(date +%s.%N)
+	total=$(echo "$total + $t1 - $t0" | bc -l)
+	npage=$((npage + 1))
+	printf '%s\t%s\t%s\n' "$stem" "$ref" "$hyp" >> "$out/pages.tsv"
+done < "$out/stems"
+"$top/build/bench/pagecer" < "$out/pages.tsv"
+printf 'seconds per page (htr, whole job): %.2f over %d pages\n' \
+    "$(echo "$total / $npage" | bc -l)" "$npage"
+echo "texts: $out/pages.tsv"
