@@ -13,6 +13,7 @@
 #include "model.h"
 #include "net.h"
 #include "trainer.h"
+#include "utf8.h"
 
 struct worst {
 	long i;

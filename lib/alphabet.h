@@ -45,10 +45,4 @@ int  htr_alphabet_to_tensor(struct htr_tensor *t,
 int  htr_alphabet_find(const struct htr_alphabet *a, const char *s);
 void htr_alphabet_free(struct htr_alphabet *a);
 
-/* Length in bytes of the UTF-8 sequence starting at s (1 for a byte that
- * does not start a valid sequence, 0 at the terminating NUL). */
-int  htr_alphabet_utf8len(const char *s);
-/* 1 if s[0..n) is valid UTF-8. */
-int  htr_alphabet_utf8valid(const char *s, size_t n);
-
 #endif

@@ -8,7 +8,7 @@
 
 #include "dataset.h"
 #include "htr.h"
-#include "metrics.h"
+#include "utf8.h"
 
 /* Longest manifest line accepted (path + text). */
 #define LINE_MAX_BYTES (1 << 16)

@@ -18,6 +18,7 @@
 #include "net.h"
 #include "rng.h"
 #include "trainer.h"
+#include "utf8.h"
 
 /* ---- prepared sets ---- */
 
