@@ -90,20 +90,8 @@ main(int argc, char **argv)
 	if (mi) {
 		if (htr_dataset_add_mnist(&ds, mi, ml))
 			htr_cli_die(NULL);
-	} else {
-		FILE *f = htr_cli_open(src);
-		char line[4096];
-		int tsv = 0;
-
-		while (fgets(line, sizeof line, f))
-			if (line[0] != '#' && line[0] != '\n') {
-				tsv = strchr(line, '\t') != NULL;
-				break;
-			}
-		fclose(f);
-		if (tsv ? htr_dataset_add_tsv(&ds, src) :
-		    htr_dataset_add_iam(&ds, src, root, skip_err))
-			htr_cli_die(NULL);
+	} else if (htr_dataset_add_file(&ds, src, root, skip_err)) {
+		htr_cli_die(NULL);
 	}
 	/* -last N: only the last N samples (e.g. a validation split) */
 	htr_dataset_init(&rest);

@@ -370,6 +370,27 @@ gz_read_all(gzFile g, unsigned char *p, size_t n, const char *name)
 	return 0;
 }
 
+int
+htr_dataset_add_file(struct htr_dataset *ds, const char *path,
+    const char *root, int skip_err)
+{
+	FILE *f = fopen(path, "rb");
+	char line[4096];
+	int tsv = 0;
+
+	if (!f)
+		return htr_fail("%s: %s", path, strerror(errno));
+	/* the first line that is neither a comment nor blank decides */
+	while (fgets(line, sizeof line, f))
+		if (line[0] != '#' && line[0] != '\n') {
+			tsv = strchr(line, '\t') != NULL;
+			break;
+		}
+	fclose(f);
+	return tsv ? htr_dataset_add_tsv(ds, path) :
+	    htr_dataset_add_iam(ds, path, root, skip_err);
+}
+
 /* Opens an idx file and reads its header: magic 0x000008 (unsigned
  * byte), rank, then rank big-endian sizes. */
 static gzFile
