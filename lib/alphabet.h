@@ -19,7 +19,7 @@
 
 /* Most symbols an alphabet may have, and the longest symbol in bytes. */
 #define HTR_ALPHABET_MAX    65536
-#define HTR_SYMBOL_MAX      32
+#define HTR_SYMBOL_MAX      64      /* also the limit of a model's symbols */
 
 struct htr_alphabet {
 	int n;          /* number of symbols, blank included */
