@@ -3,9 +3,10 @@
  *	htr-segment [-level line|word|char] [-margin N] [-draw FILE]
  *	    [-verbose] [file ...]
  *
- * Reads a stream of page PGMs (ink dark on light, as htr-prep writes) and
- * writes one crop PGM per line, word or character, in reading order, each
- * tagged "# htr src= page= line= [word= char=] box=". */
+ * Reads a stream of page images (best: PGMs as htr-prep writes them; any
+ * format htr_image_read knows) and writes one crop PGM per line, word or
+ * character, in reading order, each tagged
+ * "# htr src= page= line= [word= char=] box=". */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,7 +110,7 @@ main(int argc, char **argv)
 		struct htr_image page;
 		int r;
 
-		while ((r = htr_pgm_read(f, &page)) == 1) {
+		while ((r = htr_image_read(f, &page)) == 1) {
 			struct htr_segment s;
 			char src[HTR_TAG_MAX];
 			long pg = htr_tag_int(page.tags, "page", pageno);
