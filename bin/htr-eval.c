@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "dataset.h"
 #include "htr.h"
 #include "metrics.h"
@@ -31,15 +31,6 @@ cmp_worst(const void *a, const void *b)
 	if (x->rate != y->rate)
 		return x->rate < y->rate ? 1 : -1;
 	return (x->i > y->i) - (x->i < y->i);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int
@@ -105,10 +96,10 @@ main(int argc, char **argv)
 	if (!(hyp = calloc((size_t)set.n, sizeof *hyp)))
 		htr_cli_fatal("out of memory");
 	htr_metrics_init(&m);
-	t0 = now_s();
+	t0 = htr_clock_seconds();
 	if (htr_evaluate(model->net, model->alphabet, &set, batch, &m, hyp))
 		htr_cli_die(mpath);
-	t1 = now_s();
+	t1 = htr_clock_seconds();
 	getrusage(RUSAGE_SELF, &ru);
 
 	int ctc = htr_net_is_ctc(model->net);

@@ -9,21 +9,12 @@
  * "# htr src= page= line= [word= char=] box=". */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "htr.h"
 #include "image.h"
 #include "segment.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Writes every crop of one page; returns 0 or -1 (htr_fail). */
 static int
@@ -115,7 +106,7 @@ main(int argc, char **argv)
 			char src[HTR_TAG_MAX];
 			long pg = htr_tag_int(page.tags, "page", pageno);
 			int mg = margin;
-			double t0 = now();
+			double t0 = htr_clock_seconds();
 
 			if (htr_tag_get(page.tags, "src", src, sizeof src))
 				snprintf(src, sizeof src, "%s", name);
@@ -136,7 +127,8 @@ main(int argc, char **argv)
 					    s.nword, s.gap);
 				if (level == HTR_SEGMENT_CHAR)
 					fprintf(stderr, ", %d chars", s.nchar);
-				fprintf(stderr, ", %.3f s\n", now() - t0);
+				fprintf(stderr, ", %.3f s\n",
+				    htr_clock_seconds() - t0);
 				for (int i = 0; i < s.nline; i++)
 					fprintf(stderr, "htr-segment: %s: page %ld: "
 					    "line %d box=%d,%d,%d,%d\n", name, pg,
