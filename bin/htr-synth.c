@@ -363,6 +363,8 @@ main(int argc, char **argv)
 			htr_cli_fatal("%s: no .ttf, .otf, .woff or .woff2 fonts "
 			    "in it", fontdir);
 	}
+	if (!nfonts)            /* e.g. -font "" or -font , */
+		htr_cli_usage("no fonts: give -font or -fontdir");
 	if (bgdir) {
 		struct stat st;
 		if (stat(bgdir, &st))
