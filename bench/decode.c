@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alphabet.h"
+#include "clock.h"
 #include "decode.h"
 #include "htr.h"
 #include "lm.h"
@@ -38,15 +38,6 @@ slurp(const char *path, size_t *len)
 	buf[n] = 0;
 	*len = n;
 	return buf;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Levenshtein distance between two byte strings (ASCII data). */
@@ -174,7 +165,7 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof dec / sizeof *dec; k++) {
 		struct htr_decode_opts o;
 		long runs = 0;
-		double t0 = now(), t;
+		double t0 = htr_clock_seconds(), t;
 		int err = 0, len = 0;
 
 		htr_decode_defaults(&o);
@@ -203,7 +194,7 @@ main(int argc, char **argv)
 				htr_decoded_free(&d);
 			}
 			runs++;
-		} while ((t = now() - t0) < 0.3);
+		} while ((t = htr_clock_seconds() - t0) < 0.3);
 		double ms = 1000 * t / runs / nline;
 		if (k == 0)
 			base = ms;

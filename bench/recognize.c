@@ -12,22 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "htr.h"
 #include "model.h"
 #include "net.h"
 #include "recognize.h"
 #include "rng.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 int
 main(int argc, char **argv)
@@ -86,11 +77,11 @@ main(int argc, char **argv)
 	for (int i = 0; i < (n < 4 ? n : 4); i++)
 		htr_recognize_out_free(&out[0][i]);
 	for (int r = 0; r < 2; r++) {
-		double t0 = now();
+		double t0 = htr_clock_seconds();
 
 		if (htr_recognize_run(out[r], m, in, n, sizes[r]))
 			return fprintf(stderr, "%s\n", htr_errmsg()), 1;
-		secs[r] = now() - t0;
+		secs[r] = htr_clock_seconds() - t0;
 		printf("batch %3d: %.3f s, %.1f lines/s\n", sizes[r], secs[r],
 		    n / secs[r]);
 	}

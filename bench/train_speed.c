@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "gemm.h"
 #include "htr.h"
 #include "net.h"
@@ -21,15 +21,6 @@
 static const char vgsl[] = "[1,32,128,1 Cl5,5,32 Bnr Mp2,2 Cl5,5,64 Bnr "
     "Mp2,2 Cl3,3,128 Bnr Mp2,1 Cl3,3,128 Bnr Mp2,1 Cl3,3,256 Bnr Mp2,1 "
     "Lbx256 Lbx256 O1c80]";
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static double
 cputime(void)
@@ -90,9 +81,9 @@ sgemm_speed(int M, int N, int K, int ta, int tb)
 	for (size_t i = 0; i < (size_t)K * N; i++)
 		B[i] = (float)(i % 5) * 0.1f;
 	for (int r = 0; r < 4; r++) {
-		double t0 = now();
+		double t0 = htr_clock_seconds();
 		htr_sgemm(ta, tb, M, N, K, 1, A, ta ? M : K, B, tb ? K : N, 0, C, N);
-		double t = now() - t0;
+		double t = htr_clock_seconds() - t0;
 		if (r > 0 && t < best)
 			best = t;
 	}
@@ -149,19 +140,19 @@ main(int argc, char **argv)
 			htr_net_profile(net, 1);
 			cpu0 = cputime();
 		}
-		double t0 = now();
+		double t0 = htr_clock_seconds();
 		if (htr_net_forward(net, x, B, W, NULL, HTR_NET_TRAIN) < 0) {
 			fprintf(stderr, "train_speed: %s\n", htr_errmsg());
 			return 1;
 		}
-		double t1 = now();
+		double t1 = htr_clock_seconds();
 		loss = htr_net_loss_ctc(net, labels, llen, NULL, NULL);
-		double t2 = now();
+		double t2 = htr_clock_seconds();
 		htr_net_zero_grad(net);
 		htr_net_backward(net);
-		double t3 = now();
+		double t3 = htr_clock_seconds();
 		htr_net_adam_step(net, &adam);
-		double t4 = now();
+		double t4 = htr_clock_seconds();
 		if (s >= 0)
 			tf += t1 - t0, tl += t2 - t1, tb += t3 - t2, ta += t4 - t3;
 	}

@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "dataset.h"
 #include "htr.h"
 #include "metrics.h"
 #include "model.h"
 #include "net.h"
 #include "trainer.h"
+#include "utf8.h"
 
 struct worst {
 	long i;
@@ -30,15 +31,6 @@ cmp_worst(const void *a, const void *b)
 	if (x->rate != y->rate)
 		return x->rate < y->rate ? 1 : -1;
 	return (x->i > y->i) - (x->i < y->i);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int
@@ -89,20 +81,8 @@ main(int argc, char **argv)
 	if (mi) {
 		if (htr_dataset_add_mnist(&ds, mi, ml))
 			htr_cli_die(NULL);
-	} else {
-		FILE *f = htr_cli_open(src);
-		char line[4096];
-		int tsv = 0;
-
-		while (fgets(line, sizeof line, f))
-			if (line[0] != '#' && line[0] != '\n') {
-				tsv = strchr(line, '\t') != NULL;
-				break;
-			}
-		fclose(f);
-		if (tsv ? htr_dataset_add_tsv(&ds, src) :
-		    htr_dataset_add_iam(&ds, src, root, skip_err))
-			htr_cli_die(NULL);
+	} else if (htr_dataset_add_file(&ds, src, root, skip_err)) {
+		htr_cli_die(NULL);
 	}
 	/* -last N: only the last N samples (e.g. a validation split) */
 	htr_dataset_init(&rest);
@@ -116,10 +96,10 @@ main(int argc, char **argv)
 	if (!(hyp = calloc((size_t)set.n, sizeof *hyp)))
 		htr_cli_fatal("out of memory");
 	htr_metrics_init(&m);
-	t0 = now_s();
+	t0 = htr_clock_seconds();
 	if (htr_evaluate(model->net, model->alphabet, &set, batch, &m, hyp))
 		htr_cli_die(mpath);
-	t1 = now_s();
+	t1 = htr_clock_seconds();
 	getrusage(RUSAGE_SELF, &ru);
 
 	int ctc = htr_net_is_ctc(model->net);

@@ -3,26 +3,18 @@
  *	htr-segment [-level line|word|char] [-margin N] [-draw FILE]
  *	    [-verbose] [file ...]
  *
- * Reads a stream of page PGMs (ink dark on light, as htr-prep writes) and
- * writes one crop PGM per line, word or character, in reading order, each
- * tagged "# htr src= page= line= [word= char=] box=". */
+ * Reads a stream of page images (best: PGMs as htr-prep writes them; any
+ * format htr_image_read knows) and writes one crop PGM per line, word or
+ * character, in reading order, each tagged
+ * "# htr src= page= line= [word= char=] box=". */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "htr.h"
 #include "image.h"
 #include "segment.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Writes every crop of one page; returns 0 or -1 (htr_fail). */
 static int
@@ -109,12 +101,12 @@ main(int argc, char **argv)
 		struct htr_image page;
 		int r;
 
-		while ((r = htr_pgm_read(f, &page)) == 1) {
+		while ((r = htr_image_read(f, &page)) == 1) {
 			struct htr_segment s;
 			char src[HTR_TAG_MAX];
 			long pg = htr_tag_int(page.tags, "page", pageno);
 			int mg = margin;
-			double t0 = now();
+			double t0 = htr_clock_seconds();
 
 			if (htr_tag_get(page.tags, "src", src, sizeof src))
 				snprintf(src, sizeof src, "%s", name);
@@ -135,7 +127,8 @@ main(int argc, char **argv)
 					    s.nword, s.gap);
 				if (level == HTR_SEGMENT_CHAR)
 					fprintf(stderr, ", %d chars", s.nchar);
-				fprintf(stderr, ", %.3f s\n", now() - t0);
+				fprintf(stderr, ", %.3f s\n",
+				    htr_clock_seconds() - t0);
 				for (int i = 0; i < s.nline; i++)
 					fprintf(stderr, "htr-segment: %s: page %ld: "
 					    "line %d box=%d,%d,%d,%d\n", name, pg,

@@ -83,12 +83,18 @@ find(const char *dir, int (*want)(const char *), void (*add)(const char *))
 	htr_synthgen_find_free(paths);
 }
 
+/* The image files htr_image_read knows, by their usual endings. */
 static int
-pgm_ext(const char *name)
+image_ext(const char *name)
 {
+	static const char *ext[] = {".pgm", ".pnm", ".pbm", ".ppm", ".pam",
+	    ".png", ".jpg", ".jpeg"};
 	const char *e = strrchr(name, '.');
 
-	return e && (!strcasecmp(e, ".pgm") || !strcasecmp(e, ".pnm"));
+	for (size_t i = 0; e && i < sizeof ext / sizeof *ext; i++)
+		if (!strcasecmp(e, ext[i]))
+			return 1;
+	return 0;
 }
 
 static void
@@ -100,7 +106,7 @@ add_background(const char *path)
 	if (!p)
 		htr_cli_die(path);
 	bgs = p;
-	if (htr_pgm_read(f, &bgs[nbgs]) != 1) {
+	if (htr_image_read(f, &bgs[nbgs]) != 1) {
 		if (!htr_errmsg()[0])
 			htr_fail("empty file");
 		htr_cli_die(path);
@@ -357,16 +363,19 @@ main(int argc, char **argv)
 			htr_cli_fatal("%s: no .ttf, .otf, .woff or .woff2 fonts "
 			    "in it", fontdir);
 	}
+	if (!nfonts)            /* e.g. -font "" or -font , */
+		htr_cli_usage("no fonts: give -font or -fontdir");
 	if (bgdir) {
 		struct stat st;
 		if (stat(bgdir, &st))
 			htr_cli_fatal("%s: %s", bgdir, strerror(errno));
 		if (S_ISDIR(st.st_mode))
-			find(bgdir, pgm_ext, add_background);
+			find(bgdir, image_ext, add_background);
 		else
 			add_background(bgdir);
 		if (!nbgs)
-			htr_cli_fatal("%s: no .pgm images in it", bgdir);
+			htr_cli_fatal("%s: no PGM, PNM, PNG or JPEG images in it",
+			    bgdir);
 	}
 	corpus_name = textf ? textf : wordsf;
 	if (textf) {

@@ -58,26 +58,6 @@ arg_text(const char *arg, const char *what)
 	return buf;
 }
 
-/* A TSV manifest has a tab on its first line; otherwise IAM's layout. */
-static void
-add_source(struct htr_dataset *ds, const char *path, const char *root,
-    int skip_err)
-{
-	FILE *f = htr_cli_open(path);
-	char line[4096];
-	int tsv = 0;
-
-	while (fgets(line, sizeof line, f))
-		if (line[0] != '#' && line[0] != '\n') {
-			tsv = strchr(line, '\t') != NULL;
-			break;
-		}
-	fclose(f);
-	if (tsv ? htr_dataset_add_tsv(ds, path) :
-	    htr_dataset_add_iam(ds, path, root, skip_err))
-		htr_cli_die(NULL);
-}
-
 static void
 fmt_time(char *buf, size_t n, double s)
 {
@@ -310,12 +290,13 @@ main(int argc, char **argv)
 	if (mi) {
 		if (htr_dataset_add_mnist(&train, mi, ml))
 			htr_cli_die(NULL);
-	} else {
-		add_source(&train, train_src, root, skip_err);
+	} else if (htr_dataset_add_file(&train, train_src, root, skip_err)) {
+		htr_cli_die(NULL);
 	}
-	if (valid_src)
-		add_source(&valid, valid_src, root, skip_err);
-	else if (valid_split && htr_dataset_split(&train, valid_split, &valid))
+	if (valid_src) {
+		if (htr_dataset_add_file(&valid, valid_src, root, skip_err))
+			htr_cli_die(NULL);
+	} else if (valid_split && htr_dataset_split(&train, valid_split, &valid))
 		htr_cli_die("-valid-split");
 	/* file names without their folders: the model should not carry the
 	 * trainer's directory layout */

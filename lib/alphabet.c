@@ -4,53 +4,7 @@
 
 #include "alphabet.h"
 #include "htr.h"
-
-int
-htr_alphabet_utf8len(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n;
-
-	if (!p[0])
-		return 0;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	else
-		return 1;
-	for (int i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 1;
-	return n;
-}
-
-int
-htr_alphabet_utf8valid(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		const unsigned char *p = (const unsigned char *)s + i;
-		int k;
-
-		if (!p[0])
-			return 0;
-		if (p[0] < 0x80) {
-			i++;
-			continue;
-		}
-		k = htr_alphabet_utf8len(s + i);
-		if (k == 1 || i + k > n)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
+#include "utf8.h"
 
 void
 htr_alphabet_free(struct htr_alphabet *a)
@@ -96,7 +50,7 @@ htr_alphabet_init(struct htr_alphabet *a, const char *const *sym, int n)
 		if (l > HTR_SYMBOL_MAX)
 			return htr_fail("alphabet: symbol %d longer than %d "
 			    "bytes", i, HTR_SYMBOL_MAX);
-		if (strchr(sym[i], '\n') || !htr_alphabet_utf8valid(sym[i], l))
+		if (strchr(sym[i], '\n') || !htr_utf8_valid(sym[i], l))
 			return htr_fail("alphabet: symbol %d is not one line "
 			    "of UTF-8", i);
 		total += l + 1;
@@ -162,14 +116,14 @@ htr_alphabet_from_chars(struct htr_alphabet *a, const char *s, size_t len)
 		len--;
 	if (len && s[len - 1] == '\r')
 		len--;
-	if (!htr_alphabet_utf8valid(s, len))
+	if (!htr_utf8_valid(s, len))
 		return htr_fail("character list is not valid UTF-8");
 	if (!(buf = htr_alloc(2 * len + 1, 1)))
 		return -1;
 	q = buf;
 	*q++ = 0;                   /* the blank */
 	for (size_t i = 0; i < len; ) {
-		int k = htr_alphabet_utf8len(s + i);
+		int k = htr_utf8_len(s + i);
 		memcpy(q, s + i, (size_t)k);
 		q[k] = 0;
 		q += k + 1;

@@ -19,7 +19,7 @@
 
 /* Most symbols an alphabet may have, and the longest symbol in bytes. */
 #define HTR_ALPHABET_MAX    65536
-#define HTR_SYMBOL_MAX      32
+#define HTR_SYMBOL_MAX      64      /* also the limit of a model's symbols */
 
 struct htr_alphabet {
 	int n;          /* number of symbols, blank included */
@@ -44,11 +44,5 @@ int  htr_alphabet_to_tensor(struct htr_tensor *t,
 /* Index of symbol s, or -1. */
 int  htr_alphabet_find(const struct htr_alphabet *a, const char *s);
 void htr_alphabet_free(struct htr_alphabet *a);
-
-/* Length in bytes of the UTF-8 sequence starting at s (1 for a byte that
- * does not start a valid sequence, 0 at the terminating NUL). */
-int  htr_alphabet_utf8len(const char *s);
-/* 1 if s[0..n) is valid UTF-8. */
-int  htr_alphabet_utf8valid(const char *s, size_t n);
 
 #endif

@@ -6,16 +6,6 @@
 #include "ctc.h"
 #include "htr.h"
 
-static inline double
-lse2(double a, double b)
-{
-	if (a == -INFINITY)
-		return b;
-	if (b == -INFINITY)
-		return a;
-	return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
-
 int
 htr_ctc_min_frames(const int *label, int L)
 {
@@ -57,9 +47,9 @@ htr_ctc_loss(double *loss, float *grad, const float *logp, int T, int C,
 		for (int s = 0; s < S; s++) {
 			double v = ap[s];
 			if (s >= 1)
-				v = lse2(v, ap[s - 1]);
+				v = htr_ctc_logadd(v, ap[s - 1]);
 			if (s >= 2 && (s & 1) && LAB(s) != LAB(s - 2))
-				v = lse2(v, ap[s - 2]);
+				v = htr_ctc_logadd(v, ap[s - 2]);
 			a[s] = v == -INFINITY ? v : v + Y(t, s);
 		}
 	}
@@ -72,14 +62,14 @@ htr_ctc_loss(double *loss, float *grad, const float *logp, int T, int C,
 		for (int s = 0; s < S; s++) {
 			double v = bn[s];
 			if (s + 1 < S)
-				v = lse2(v, bn[s + 1]);
+				v = htr_ctc_logadd(v, bn[s + 1]);
 			if (s + 2 < S && (s & 1) && LAB(s) != LAB(s + 2))
-				v = lse2(v, bn[s + 2]);
+				v = htr_ctc_logadd(v, bn[s + 2]);
 			bt[s] = v == -INFINITY ? v : v + Y(t, s);
 		}
 	}
 	double *aT = al + (size_t)(T - 1) * S;
-	double lp = S > 1 ? lse2(aT[S - 1], aT[S - 2]) : aT[0];
+	double lp = S > 1 ? htr_ctc_logadd(aT[S - 1], aT[S - 2]) : aT[0];
 	if (!isfinite(lp)) {
 		/* only when the inputs themselves are -inf or NaN */
 		free(al);
@@ -93,7 +83,8 @@ htr_ctc_loss(double *loss, float *grad, const float *logp, int T, int C,
 			const double *a = al + (size_t)t * S, *bb = be + (size_t)t * S;
 			for (int s = 0; s < S; s++)
 				if (a[s] != -INFINITY && bb[s] != -INFINITY)
-					acc[LAB(s)] = lse2(acc[LAB(s)],
+					acc[LAB(s)] = htr_ctc_logadd(
+					    acc[LAB(s)],
 					    a[s] + bb[s] - Y(t, s));
 			float *g = grad + (size_t)t * stride;
 			for (int k = 0; k < C; k++)

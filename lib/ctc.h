@@ -15,6 +15,20 @@
 #ifndef HTR_CTC_H
 #define HTR_CTC_H
 
+#include <math.h>
+
+/* log(exp(a) + exp(b)) without overflow; -INFINITY stands for log 0.  The
+ * one log-space sum of the CTC loss and the CTC decoders. */
+static inline double
+htr_ctc_logadd(double a, double b)
+{
+	if (a == -INFINITY)
+		return b;
+	if (b == -INFINITY)
+		return a;
+	return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
+}
+
 /* Frames needed to emit label[0..L-1]: L plus the number of repeats. */
 int htr_ctc_min_frames(const int *label, int L);
 

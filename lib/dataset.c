@@ -8,7 +8,7 @@
 
 #include "dataset.h"
 #include "htr.h"
-#include "metrics.h"
+#include "utf8.h"
 
 /* Longest manifest line accepted (path + text). */
 #define LINE_MAX_BYTES (1 << 16)
@@ -368,6 +368,27 @@ gz_read_all(gzFile g, unsigned char *p, size_t n, const char *name)
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+int
+htr_dataset_add_file(struct htr_dataset *ds, const char *path,
+    const char *root, int skip_err)
+{
+	FILE *f = fopen(path, "rb");
+	char line[4096];
+	int tsv = 0;
+
+	if (!f)
+		return htr_fail("%s: %s", path, strerror(errno));
+	/* the first line that is neither a comment nor blank decides */
+	while (fgets(line, sizeof line, f))
+		if (line[0] != '#' && line[0] != '\n') {
+			tsv = strchr(line, '\t') != NULL;
+			break;
+		}
+	fclose(f);
+	return tsv ? htr_dataset_add_tsv(ds, path) :
+	    htr_dataset_add_iam(ds, path, root, skip_err);
 }
 
 /* Opens an idx file and reads its header: magic 0x000008 (unsigned

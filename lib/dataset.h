@@ -53,6 +53,10 @@ int  htr_dataset_add_iam(struct htr_dataset *ds, const char *txt,
 	const char *image_root, int skip_err);
 int  htr_dataset_add_mnist(struct htr_dataset *ds, const char *images,
 	const char *labels);
+/* A TSV manifest or an IAM words.txt/lines.txt, told apart by the first
+ * line that is neither a comment nor blank (a tab makes it TSV). */
+int  htr_dataset_add_file(struct htr_dataset *ds, const char *path,
+	const char *image_root, int skip_err);
 
 /* Reads (or copies) sample i's image into im; the caller frees it.
  * src= is set to the image's path when the image has no tags.  Returns 0

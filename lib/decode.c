@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctc.h"
 #include "decode.h"
 #include "htr.h"
 #include "rng.h"
@@ -14,16 +15,6 @@
 #define PRUNE_LOGP (-11.5129)
 /* Words drawn for the forecast of NGramsForecastAndSample. */
 #define WBS_SAMPLES 20
-
-static double
-lse(double a, double b)
-{
-	if (a == -INFINITY)
-		return b;
-	if (b == -INFINITY)
-		return a;
-	return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
 
 int
 htr_decode_normalize(float *m, int T, int C, int values, int blanklast)
@@ -430,7 +421,7 @@ wbs_lmscore(const struct search *s, const struct beam *b)
 static void
 rescore(const struct search *s, struct beam *b)
 {
-	double p = lse(b->pb, b->pnb);
+	double p = htr_ctc_logadd(b->pb, b->pnb);
 
 	switch (s->o->method) {
 	case HTR_DECODE_BEAM:
@@ -459,7 +450,7 @@ forecast(struct search *s, int prev, int n)
 		return htr_wordlm_logp_range(w, prev, lo, hi);
 	for (int i = 0; i < WBS_SAMPLES; i++) {
 		int v = lo + (int)htr_rng_below(&s->rng, (uint32_t)(hi - lo));
-		sum = lse(sum, htr_wordlm_logp(w, prev, v));
+		sum = htr_ctc_logadd(sum, htr_wordlm_logp(w, prev, v));
 	}
 	return sum + log((double)(hi - lo) / WBS_SAMPLES);
 }
@@ -512,11 +503,11 @@ extend(struct search *s, const struct beam *b, int c, const float *r)
 
 	if (text < 0)
 		return -1;
-	p = (c == b->last ? b->pb : lse(b->pb, b->pnb)) + r[c];
+	p = (c == b->last ? b->pb : htr_ctc_logadd(b->pb, b->pnb)) + r[c];
 	e = cands_get(&s->next, text, &fresh);
 	if (fresh && extend_state(s, e, b, c, text))
 		return -1;
-	e->pnb = lse(e->pnb, p);
+	e->pnb = htr_ctc_logadd(e->pnb, p);
 	return 0;
 }
 
@@ -534,8 +525,9 @@ step(struct search *s, const float *r)
 			e->pb = e->pnb = -INFINITY;
 		}
 		if (b->last >= 0)
-			e->pnb = lse(e->pnb, b->pnb + r[b->last]);
-		e->pb = lse(e->pb, lse(b->pb, b->pnb) + r[0]);
+			e->pnb = htr_ctc_logadd(e->pnb, b->pnb + r[b->last]);
+		e->pb = htr_ctc_logadd(e->pb,
+		    htr_ctc_logadd(b->pb, b->pnb) + r[0]);
 
 		if (s->o->method == HTR_DECODE_BEAM) {
 			for (int c = 1; c < s->C; c++)
@@ -713,14 +705,14 @@ htr_decode_logprob(const float *lp, int T, int C, const int *label, int n)
 			int l = ext_label(label, s);
 			double v = a[s];
 			if (s > 0)
-				v = lse(v, a[s - 1]);
+				v = htr_ctc_logadd(v, a[s - 1]);
 			if (s > 1 && l != 0 && l != ext_label(label, s - 2))
-				v = lse(v, a[s - 2]);
+				v = htr_ctc_logadd(v, a[s - 2]);
 			b[s] = v + row[l];
 		}
 		memcpy(a, b, (size_t)S * sizeof *a);
 	}
-	r = S > 1 ? lse(a[S - 1], a[S - 2]) : a[0];
+	r = S > 1 ? htr_ctc_logadd(a[S - 1], a[S - 2]) : a[0];
 	free(a);
 	free(b);
 	return r;

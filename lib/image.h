@@ -27,13 +27,17 @@ int  htr_image_check_size(long w, long h);
  * PNG, JPEG, PBM/PGM/PPM/PAM (colour is converted to gray, alpha is
  * composited on white, any bit depth is scaled to 8 bits).  Returns 1 when
  * an image was read, 0 at a clean end of stream, -1 on error (htr_fail;
- * the caller adds the stream's name).  'name' is used for src= when the
- * image has no tags of its own. */
+ * the caller adds the stream's name).  The image keeps the "# htr" tags
+ * of a PGM crop; other formats have none. */
 int  htr_image_read(FILE *f, struct htr_image *im);
 
 /* Reads the next P5/P2 PGM of a stream with its "# htr" tags.  Returns 1, 0
  * at a clean EOF, or -1 (htr_fail). */
 int  htr_pgm_read(FILE *f, struct htr_image *im);
+/* The same, for a stream whose magic number "P" has been read already;
+ * magic is the character after the P ('5' or '2', anything else is an
+ * error).  Returns 1 or -1 (htr_fail). */
+int  htr_pgm_read_after_magic(FILE *f, struct htr_image *im, int magic);
 /* Writes im as P5 PGM, maxval 255, with "# htr <tags>" after the magic
  * number when it has tags.  Returns 0 or -1 (htr_fail). */
 int  htr_pgm_write(FILE *f, const struct htr_image *im);

@@ -16,8 +16,9 @@
  *         the end marker that cannot start another image is a camera's
  *         trailer and is skipped.  The EXIF orientation is applied, so
  *         that a phone photo comes out upright.
- *   PNM   the two magic bytes are pushed back with ungetc() and the reader
- *         starts from the magic number.
+ *   PGM   the project's reader goes on after the magic number.
+ *   PNM   (PBM, PPM, PAM) the two magic bytes are pushed back with
+ *         ungetc() and libnetpbm starts from the magic number.
  *
  * The decoders report errors by longjmp() out of their error handlers;
  * every buffer allocated on the way is reachable from a context struct
@@ -610,15 +611,16 @@ htr_image_read(FILE *f, struct htr_image *im)
 	c2 = getc(f);
 	if (c == 0xFF && c2 == 0xD8)
 		return read_jpeg(f, im);
+	if (c == 'P' && (c2 == '2' || c2 == '5'))
+		return htr_pgm_read_after_magic(f, im, c2);
 	if (c == 'P' && c2 >= '1' && c2 <= '7') {
-		/* Both readers start at the magic number.  C guarantees one
-		 * byte of pushback; glibc, musl and the BSDs give more, and a
-		 * libc that refuses is reported, never misread. */
+		/* libnetpbm starts at the magic number and has no entry point
+		 * after it.  C guarantees one byte of pushback; glibc, musl
+		 * and the BSDs give more, and a libc that refuses is
+		 * reported, never misread. */
 		if (ungetc(c2, f) == EOF || ungetc(c, f) == EOF)
 			return htr_fail("cannot push back the magic number "
 			    "(this C library allows only one byte)");
-		if (c2 == '2' || c2 == '5')
-			return htr_pgm_read(f, im);
 		return read_pnm(f, im, c2 == '1' || c2 == '4' ? "PBM" :
 		    c2 == '7' ? "PAM" : "PPM");
 	}

@@ -4,7 +4,7 @@
 
 #include "htr.h"
 #include "labels.h"
-#include "metrics.h"
+#include "utf8.h"
 
 int
 htr_labels_alphabet(struct htr_alphabet *a, const struct htr_dataset *ds)
@@ -142,7 +142,7 @@ htr_labeler_encode(const struct htr_labeler *l, const char *text,
 		/* code point boundaries up to maxlen bytes, longest first */
 		int ends[64], ne = 0;
 		while (p[k] && k < l->maxlen && ne < 64) {
-			k += htr_alphabet_utf8len(p + k);
+			k += htr_utf8_len(p + k);
 			if (k <= l->maxlen)
 				ends[ne++] = k;
 		}
@@ -152,7 +152,7 @@ htr_labeler_encode(const struct htr_labeler *l, const char *text,
 		if (best < 0) {
 			char u[8] = {0};
 			uint32_t cp[1] = {0};
-			int cl = htr_alphabet_utf8len(p);
+			int cl = htr_utf8_len(p);
 
 			memcpy(u, p, (size_t)cl);
 			htr_utf8_decode(u, cp, 1);

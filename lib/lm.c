@@ -7,6 +7,7 @@
 #include "alphabet.h"
 #include "htr.h"
 #include "lm.h"
+#include "utf8.h"
 
 static uint64_t
 hash_key(const uint32_t *ids, int len)
@@ -115,7 +116,7 @@ static int
 codepoint(const char *s, size_t left, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	int n = htr_alphabet_utf8len(s);
+	int n = htr_utf8_len(s);
 
 	if (n == 0 || (size_t)n > left || (n == 1 && p[0] >= 0x80))
 		return 0;
@@ -217,7 +218,7 @@ build_vocab(struct htr_charlm *lm, const char *text, size_t len)
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			int k = htr_alphabet_utf8len(list[i]);
+			int k = htr_utf8_len(list[i]);
 			memcpy(keys[i], list[i], (size_t)k);
 			keys[i][k] = 0;
 			ptr[i] = keys[i];
@@ -621,7 +622,7 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 		if (get(&in, q, l))
 			goto fail;
 		q[l] = 0;
-		if (l && (htr_alphabet_utf8len(q) != l || !htr_alphabet_utf8valid(q, l))) {
+		if (l && (htr_utf8_len(q) != l || !htr_utf8_valid(q, l))) {
 			htr_fail("symbol %u is not one UTF-8 character", i);
 			goto fail;
 		}

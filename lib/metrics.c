@@ -1,72 +1,10 @@
-/* metrics.c — UTF-8 decoding, Levenshtein distance, CER, WER, accuracy. */
+/* metrics.c — Levenshtein distance, CER, WER, accuracy. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "htr.h"
 #include "metrics.h"
-
-long
-htr_utf8_decode(const char *str, uint32_t *out, long max)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	long n = 0;
-
-	while (*s) {
-		uint32_t c = *s++, min;
-		int more;
-
-		if (c < 0x80)
-			more = 0, min = 0;
-		else if ((c & 0xe0) == 0xc0)
-			more = 1, c &= 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			more = 2, c &= 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			more = 3, c &= 0x07, min = 0x10000;
-		else
-			return htr_fail("invalid UTF-8 (byte 0x%02x at offset "
-			    "%ld)", s[-1], (long)((const char *)s - str - 1));
-		for (int i = 0; i < more; i++, s++) {
-			if ((*s & 0xc0) != 0x80)
-				return htr_fail("invalid UTF-8 (truncated "
-				    "sequence at offset %ld)",
-				    (long)((const char *)s - str));
-			c = c << 6 | (*s & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return htr_fail("invalid UTF-8 (bad code point U+%04X "
-			    "before offset %ld)", (unsigned)c,
-			    (long)((const char *)s - str));
-		if (out && n < max)
-			out[n] = c;
-		n++;
-	}
-	return n;
-}
-
-int
-htr_utf8_encode(uint32_t c, char *buf)
-{
-	unsigned char *b = (unsigned char *)buf;
-	int n;
-
-	if (c < 0x80)
-		b[0] = (unsigned char)c, n = 1;
-	else if (c < 0x800)
-		b[0] = 0xc0 | c >> 6, b[1] = 0x80 | (c & 0x3f), n = 2;
-	else if (c >= 0xd800 && c <= 0xdfff)
-		n = 0;
-	else if (c < 0x10000)
-		b[0] = 0xe0 | c >> 12, b[1] = 0x80 | (c >> 6 & 0x3f),
-		b[2] = 0x80 | (c & 0x3f), n = 3;
-	else if (c <= 0x10ffff)
-		b[0] = 0xf0 | c >> 18, b[1] = 0x80 | (c >> 12 & 0x3f),
-		b[2] = 0x80 | (c >> 6 & 0x3f), b[3] = 0x80 | (c & 0x3f), n = 4;
-	else
-		n = 0;
-	buf[n] = 0;
-	return n;
-}
+#include "utf8.h"
 
 long
 htr_levenshtein(const uint32_t *a, long na, const uint32_t *b, long nb)

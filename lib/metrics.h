@@ -6,15 +6,6 @@
 
 #include <stdint.h>
 
-/* Decodes the UTF-8 string s into code points; at most max are stored in
- * out (out may be NULL to count).  Returns the number of code points, or
- * -1 (htr_fail) on invalid UTF-8 (overlong forms, surrogates, values past
- * U+10FFFF, truncated sequences). */
-long htr_utf8_decode(const char *s, uint32_t *out, long max);
-/* Encodes one code point as UTF-8 into buf (at least 5 bytes, NUL-ended);
- * returns the number of bytes (0 for an invalid code point). */
-int  htr_utf8_encode(uint32_t cp, char *buf);
-
 /* Edit distance (insertions, deletions, substitutions, all cost 1). */
 long htr_levenshtein(const uint32_t *a, long na, const uint32_t *b, long nb);
 /* Edit distance between the code points of two UTF-8 strings, and between

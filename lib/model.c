@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "alphabet.h"
 #include "atomic.h"
 #include "htr.h"
 #include "model.h"
@@ -329,9 +330,9 @@ htr_model_new(struct htr_net *net, const char *const *alphabet, int nclass,
 	m->nclass = nclass;
 	for (int i = 0; i < nclass; i++) {
 		size_t n = strlen(alphabet[i]);
-		if (n > HTR_MODEL_SYMMAX) {
+		if (n > HTR_SYMBOL_MAX) {
 			htr_fail("alphabet symbol %d longer than %d bytes", i,
-			    HTR_MODEL_SYMMAX);
+			    HTR_SYMBOL_MAX);
 			goto fail;
 		}
 		if (!(m->alphabet[i] = htr_alloc(n + 1, 1)))
@@ -395,7 +396,7 @@ htr_model_load(const char *path)
 		goto fail;
 	m->nclass = nc;
 	for (uint32_t i = 0; i < nc; i++)
-		if (!(m->alphabet[i] = getstr(&r, HTR_MODEL_SYMMAX, "alphabet")))
+		if (!(m->alphabet[i] = getstr(&r, HTR_SYMBOL_MAX, "alphabet")))
 			goto fail;
 	uint32_t h = get32(&r, "header"), lv = get32(&r, "header");
 	if (!(m->provenance = getstr(&r, HTR_MODEL_PROVMAX, "provenance")))

@@ -28,7 +28,6 @@ enum htr_level {
 	HTR_LEVEL_LINE = 2,
 };
 
-#define HTR_MODEL_SYMMAX   64       /* bytes of one symbol */
 #define HTR_MODEL_CLASSMAX 65536
 #define HTR_MODEL_PROVMAX  65536    /* bytes of provenance text */
 

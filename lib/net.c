@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "ctc.h"
 #include "htr.h"
 #include "layers.h"
@@ -64,15 +64,6 @@ struct htr_net {
 	int lcap;
 	int profile;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int
 relu_like(int act)
@@ -665,12 +656,12 @@ htr_net_forward(struct htr_net *net, const float *x, int N, int W,
 	} else
 		net->x0 = x;
 	for (int i = 0; i < net->nl; i++) {
-		double t0 = net->profile ? now() : 0;
+		double t0 = net->profile ? htr_clock_seconds() : 0;
 		forward_layer(net, &net->l[i], input_of(net, i), mode);
 		if (net->masked)
 			mask(net, i, net->act + net->l[i].out);
 		if (net->profile)
-			net->l[i].fwd_s += now() - t0;
+			net->l[i].fwd_s += htr_clock_seconds() - t0;
 	}
 	net->mode = mode;
 	net->have_fwd = 1;
@@ -905,7 +896,7 @@ htr_net_backward(struct htr_net *net)
 		return -1;
 	for (int i = net->nl - 1; i >= 0; i--) {
 		struct layer *l = &net->l[i];
-		double t0 = net->profile ? now() : 0;
+		double t0 = net->profile ? htr_clock_seconds() : 0;
 		float *din = NULL;
 		if (i > 0) {
 			din = net->dact + net->l[i - 1].out;
@@ -915,7 +906,7 @@ htr_net_backward(struct htr_net *net)
 			mask(net, i, net->dact + l->out);
 		backward_layer(net, l, din, input_of(net, i));
 		if (net->profile)
-			l->bwd_s += now() - t0;
+			l->bwd_s += htr_clock_seconds() - t0;
 	}
 	return 0;
 }

@@ -102,8 +102,7 @@ read_uint(FILE *f, char *tags, long *v, const char *what)
 int
 htr_pgm_read(FILE *f, struct htr_image *im)
 {
-	long w, h, maxv;
-	int c, c2, plain;
+	int c, c2;
 
 	im->pix = NULL;
 	im->w = im->h = 0;
@@ -114,9 +113,23 @@ htr_pgm_read(FILE *f, struct htr_image *im)
 	if (c == EOF)
 		return ferror(f) ? htr_fail("read error") : 0;
 	c2 = getc(f);
-	if (c != 'P' || (c2 != '5' && c2 != '2'))
+	if (c != 'P')
 		return htr_fail("not a PGM image (bad magic number)");
-	plain = c2 == '2';
+	return htr_pgm_read_after_magic(f, im, c2);
+}
+
+int
+htr_pgm_read_after_magic(FILE *f, struct htr_image *im, int magic)
+{
+	long w, h, maxv;
+	int c, c2, plain;
+
+	im->pix = NULL;
+	im->w = im->h = 0;
+	im->tags[0] = 0;
+	if (magic != '5' && magic != '2')
+		return htr_fail("not a PGM image (bad magic number)");
+	plain = magic == '2';
 	if (read_uint(f, im->tags, &w, "width") ||
 	    read_uint(f, im->tags, &h, "height") ||
 	    read_uint(f, im->tags, &maxv, "maxval"))

@@ -1,9 +1,9 @@
 /* pipeline.c — image to text in process (pipeline.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alphabet.h"
+#include "clock.h"
 #include "htr.h"
 #include "lm.h"
 #include "net.h"
@@ -21,15 +21,6 @@ struct htr_pipeline {
 	struct htr_pipeline_opts o;     /* file names are not kept */
 	struct htr_decode_opts dec;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 void
 htr_pipeline_defaults(struct htr_pipeline_opts *o)
@@ -277,7 +268,7 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	struct htr_recognize_in *in = NULL;
 	struct htr_recognize_out *out = NULL;
 	struct htr_image pg;
-	double t0 = now(), t1, t2, t3;
+	double t0 = htr_clock_seconds(), t1, t2, t3;
 	int n = 0, r = -1;
 
 	memset(&nfo, 0, sizeof nfo);
@@ -292,10 +283,10 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	nfo.h = pg.h;
 	nfo.skew = pinfo.skew;
 	nfo.inverted = pinfo.inverted;
-	t1 = now();
+	t1 = htr_clock_seconds();
 	if (make_inputs(p, &in, &n, &pg, src, pageno))
 		goto done;
-	t2 = now();
+	t2 = htr_clock_seconds();
 	if (n > 0 && !(out = htr_alloc((size_t)n, sizeof *out)))
 		goto done;
 	if (n > 0 && htr_recognize_run(out, p->model, in, n, p->o.batch)) {
@@ -303,7 +294,7 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 		out = NULL;
 		goto done;
 	}
-	t3 = now();
+	t3 = htr_clock_seconds();
 	r = 0;
 	for (int i = 0; i < n && r == 0; i++) {
 		struct htr_decoded d;
@@ -320,7 +311,7 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	nfo.t_prep = t1 - t0;
 	nfo.t_segment = t2 - t1;
 	nfo.t_recognize = t3 - t2;
-	nfo.t_total = now() - t0;
+	nfo.t_total = htr_clock_seconds() - t0;
 	nfo.t_decode = nfo.t_total - (t3 - t0);
 done:
 	for (int i = 0; i < n; i++) {

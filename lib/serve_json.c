@@ -7,6 +7,7 @@
 
 #include "htr.h"
 #include "serve_json.h"
+#include "utf8.h"
 
 void
 htr_json_init(struct htr_json *j)
@@ -84,41 +85,6 @@ htr_json_printf(struct htr_json *j, const char *fmt, ...)
 	j->n += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if the
- * bytes there are not one (overlong forms and surrogates are rejected). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 void
 htr_json_strn(struct htr_json *j, const char *str, size_t n)
 {
@@ -141,7 +107,8 @@ htr_json_strn(struct htr_json *j, const char *str, size_t n)
 			snprintf(esc, sizeof esc, "\\u%04x", c);
 			put(j, esc, 6);
 			i++;
-		} else if ((len = utf8_len(s + i, n - i)) > 0) {
+		} else if ((len = (size_t)htr_utf8_seq((const char *)s + i, n - i,
+		    NULL)) > 0) {
 			put(j, (const char *)s + i, len);
 			i += len;
 		} else {

@@ -9,6 +9,7 @@
 
 #include "htr.h"
 #include "synth.h"
+#include "utf8.h"
 
 void
 htr_synth_defaults(struct htr_synth_params *p)
@@ -688,33 +689,9 @@ htr_synth_decode(char *buf, size_t n, const char *enc)
 int
 htr_synth_utf8(uint32_t *cp, int n, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	int k = 0;
+	long k = htr_utf8_decode(str, cp, n);
 
-	while (*s) {
-		uint32_t c = *s++, min;
-		int more;
-
-		if (c < 0x80)
-			more = 0, min = 0;
-		else if ((c & 0xe0) == 0xc0)
-			more = 1, c &= 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			more = 2, c &= 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			more = 3, c &= 0x07, min = 0x10000;
-		else
-			return htr_fail("invalid UTF-8");
-		while (more--) {
-			if ((*s & 0xc0) != 0x80)
-				return htr_fail("invalid UTF-8");
-			c = c << 6 | (*s++ & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
-			return htr_fail("invalid UTF-8");
-		if (k >= n)
-			return htr_fail("text longer than %d characters", n);
-		cp[k++] = c;
-	}
-	return k;
+	if (k > n)
+		return htr_fail("text longer than %d characters", n);
+	return (int)k;
 }

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctc.h"
 #include "feat.h"
 #include "htr.h"
@@ -18,6 +18,7 @@
 #include "net.h"
 #include "rng.h"
 #include "trainer.h"
+#include "utf8.h"
 
 /* ---- prepared sets ---- */
 
@@ -461,15 +462,6 @@ state_parse(struct state *s, const char *buf)
 	return 0;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The batches of one epoch: the samples shuffled, cut into chunks of 32
  * batches, each chunk sorted by width (less padding), cut into batches,
  * and the batches shuffled.  order[] gets the sample indices, start[]
@@ -648,7 +640,8 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	char path[1200];
 	int rc = -1, H, ctc, resumed = 0;
 	FILE *log = NULL;
-	double t0 = now_s(), last_report = t0, last_ckpt = t0, seconds0;
+	double t0 = htr_clock_seconds(), last_report = t0, last_ckpt = t0;
+	double seconds0;
 	long steps_here = 0, samples_here = 0;
 
 	memset(&st, 0, sizeof st);
@@ -772,7 +765,7 @@ resume_fail:
 		rep.event = NULL;
 	}
 	/* clocks start once the data is in memory */
-	t0 = last_report = last_ckpt = now_s();
+	t0 = last_report = last_ckpt = htr_clock_seconds();
 	htr_adam_defaults(&adam);
 	adam.clip = o->clip;
 	adam.weight_decay = o->weight_decay;
@@ -839,7 +832,7 @@ resume_fail:
 			st.loss_n++;
 			steps_here++;
 			samples_here += N;
-			double t = now_s();
+			double t = htr_clock_seconds();
 			st.seconds = seconds0 + (t - t0);
 			if (o->progress && t - last_report >= o->report_s) {
 				double rate = samples_here / (t - t0);
@@ -929,7 +922,7 @@ resume_fail:
 			if (set_provenance(model, o, &s2, st.epoch + 1, vs.n) ||
 			    save_ckpt(o, model, &s2, path, sizeof path))
 				goto out;
-			last_ckpt = now_s();
+			last_ckpt = htr_clock_seconds();
 		}
 		if (o->progress) {
 			rep.epoch = st.epoch + 1;
@@ -946,7 +939,8 @@ resume_fail:
 			rep.improved = improved;
 			rep.stopped = stop;
 			rep.eta_s = samples_here ? (double)(o->epochs - st.epoch
-			    - 1) * ts.n / (samples_here / (now_s() - t0)) : 0;
+			    - 1) * ts.n / (samples_here /
+			    (htr_clock_seconds() - t0)) : 0;
 			o->progress(o->ctx, &rep);
 			rep.stopped = rep.improved = rep.validated = 0;
 			rep.last_valid = vs.n ? err : -1;

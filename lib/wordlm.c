@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "htr.h"
+#include "utf8.h"
 #include "wordlm.h"
 
 void
@@ -36,7 +37,7 @@ match(const struct htr_alphabet *a, const int *byfirst, const int *next,
 		}
 	}
 	if (best < 0) {
-		bl = htr_alphabet_utf8len(s);
+		bl = htr_utf8_len(s);
 		if (bl < 1 || (size_t)bl > left)
 			bl = 1;
 	}
@@ -124,7 +125,7 @@ default_wordchar(const char *s)
 	if (p[0] < 0x80)
 		return (p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' &&
 		    p[0] <= 'Z') || (p[0] >= '0' && p[0] <= '9');
-	if (htr_alphabet_utf8len(s) != 2)
+	if (htr_utf8_len(s) != 2)
 		return 0;
 	cp = (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
 	return cp >= 0xc0 && cp <= 0x24f && cp != 0xd7 && cp != 0xf7;
@@ -262,7 +263,7 @@ htr_wordlm_build(struct htr_wordlm *w, const char *corpus, size_t len,
 	if (wordchars) {
 		memcpy(wc, wordchars, wclen);
 		wc[wclen] = 0;
-		if (strlen(wc) != wclen || !htr_alphabet_utf8valid(wc, wclen)) {
+		if (strlen(wc) != wclen || !htr_utf8_valid(wc, wclen)) {
 			htr_fail("word characters are not valid UTF-8");
 			goto fail;
 		}

@@ -4,6 +4,7 @@
 
 #include "htr.h"
 #include "metrics.h"
+#include "utf8.h"
 #include "t.h"
 
 static void
