@@ -8,6 +8,10 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # background, waits for the "listening on" line, sets $pid, $addr, $url;
 # the server's stderr is $t/server.err.  A trap kills it at exit.
 start_server() {
+	# Empty the log first: the background child truncates it only after
+	# the fork, and a poll before that would read the address of the
+	# server started before this one (a dead port: every request 000).
+	: > "$t/server.err"
 	htr-serve -listen 127.0.0.1:0 "$@" 2> "$t/server.err" &
 	pid=$!
 	trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
