@@ -34,6 +34,10 @@ int  htr_image_read(FILE *f, struct htr_image *im);
 /* Reads the next P5/P2 PGM of a stream with its "# htr" tags.  Returns 1, 0
  * at a clean EOF, or -1 (htr_fail). */
 int  htr_pgm_read(FILE *f, struct htr_image *im);
+/* Start of every stream reader: empties im and skips the white space that
+ * may separate images.  Returns 1 with the first byte of the next image in
+ * *c, 0 at a clean end of stream, or -1 on a read error (htr_fail). */
+int  htr_image_begin(FILE *f, struct htr_image *im, int *c);
 /* The same, for a stream whose magic number "P" has been read already;
  * magic is the character after the P ('5' or '2', anything else is an
  * error).  Returns 1 or -1 (htr_fail). */

@@ -595,17 +595,11 @@ read_pnm(FILE *f, struct htr_image *im, const char *kind)
 int
 htr_image_read(FILE *f, struct htr_image *im)
 {
-	int c, c2;
+	int c, c2, rc;
 
-	im->pix = NULL;
-	im->w = im->h = 0;
-	im->tags[0] = 0;
 	/* White space may separate the images of a PNM stream. */
-	do
-		c = getc(f);
-	while (c != EOF && isspace(c));
-	if (c == EOF)
-		return ferror(f) ? htr_fail("read error") : 0;
+	if ((rc = htr_image_begin(f, im, &c)) <= 0)
+		return rc;
 	if (c == 0x89)
 		return read_png(f, im);
 	c2 = getc(f);

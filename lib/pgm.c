@@ -100,18 +100,26 @@ read_uint(FILE *f, char *tags, long *v, const char *what)
 }
 
 int
-htr_pgm_read(FILE *f, struct htr_image *im)
+htr_image_begin(FILE *f, struct htr_image *im, int *c)
 {
-	int c, c2;
-
 	im->pix = NULL;
 	im->w = im->h = 0;
 	im->tags[0] = 0;
 	do
-		c = getc(f);
-	while (c != EOF && isspace(c));
-	if (c == EOF)
+		*c = getc(f);
+	while (*c != EOF && isspace(*c));
+	if (*c == EOF)
 		return ferror(f) ? htr_fail("read error") : 0;
+	return 1;
+}
+
+int
+htr_pgm_read(FILE *f, struct htr_image *im)
+{
+	int c, c2, rc;
+
+	if ((rc = htr_image_begin(f, im, &c)) <= 0)
+		return rc;
 	c2 = getc(f);
 	if (c != 'P')
 		return htr_fail("not a PGM image (bad magic number)");
