@@ -7,7 +7,7 @@ MODELDIR  = $(PREFIX)/share/htr/models
 CC        = cc
 CPPFLAGS  = -Ilib -I/usr/include/netpbm -I/usr/include/freetype2 -D_XOPEN_SOURCE=700 \
             -DHTR_MODELDIR='"$(MODELDIR)"'
-CFLAGS    = -std=c11 -O2 -g -Wall -Wextra -pthread
+CFLAGS    = -std=c11 -O2 -fvect-cost-model=dynamic -g -Wall -Wextra -pthread
 LDFLAGS   = -pthread
 LDLIBS    = -lnetpbm -lpng -ljpeg -lz -lopenblas -lm
 

@@ -233,8 +233,15 @@ field_row(struct field *f, float y, float *out)
 static float
 cov_at(const struct htr_synth_cov *c, float x, float y)
 {
-	int x0 = (int)floorf(x), y0 = (int)floorf(y);
-	float u = x - x0, v = y - y0, s = 0;
+	/* floor by truncation and a correction: floorf is a library call
+	 * on baseline x86-64, and this runs for every output pixel */
+	int x0 = (int)x, y0 = (int)y;
+	float u, v, s = 0;
+
+	x0 -= x < x0;
+	y0 -= y < y0;
+	u = x - x0;
+	v = y - y0;
 
 	if (x0 >= 0 && y0 >= 0 && x0 < c->w - 1 && y0 < c->h - 1) {
 		const float *a = c->a + (size_t)y0 * c->w + x0;
@@ -378,20 +385,19 @@ htr_synth_resize(struct htr_synth_cov *c, int h)
 	return 0;
 }
 
-/* 1-D convolution with kernel k[-rad..rad] of n values at stride st;
- * outside is zero. */
+/* One row convolved with kernel k[-rad..rad] (outside the row is zero):
+ * tap by tap over the whole row, so that the inner loops vectorise. */
 static void
-convolve(float *out, const float *in, ptrdiff_t st, int n, const float *k,
-    int rad)
+convolve_row(float *restrict out, const float *restrict in, int n,
+    const float *k, int rad)
 {
-	for (int i = 0; i < n; i++) {
-		int lo = i - rad < 0 ? rad - i : 0;
-		int hi = i + rad >= n ? rad + (n - 1 - i) : 2 * rad;
-		float s = 0;
+	memset(out, 0, (size_t)n * sizeof *out);
+	for (int j = -rad; j <= rad; j++) {
+		int lo = j < 0 ? -j : 0, hi = j > 0 ? n - j : n;
+		float kj = k[j + rad];
 
-		for (int j = lo; j <= hi; j++)
-			s += k[j] * in[(i - rad + j) * st];
-		out[i] = s;
+		for (int i = lo; i < hi; i++)
+			out[i] += kj * in[i + j];
 	}
 }
 
@@ -418,26 +424,23 @@ htr_synth_blur(struct htr_synth_cov *c, float sigma)
 		k[i] /= sum;
 	for (int y = 0; y < c->h; y++) {
 		float *row = c->a + (size_t)y * c->w;
-		convolve(line, row, 1, c->w, k, rad);
+		convolve_row(line, row, c->w, k, rad);
 		memcpy(row, line, (size_t)c->w * sizeof *row);
 	}
 	/* down the columns a row at a time, so that memory runs in order */
 	for (int y = 0; y < c->h; y++) {
-		const float *in[101];
-		float kk[101];
-		float *o = out + (size_t)y * c->w;
-		int m = 0;
+		float *restrict o = out + (size_t)y * c->w;
 
-		for (int j = -rad; j <= rad; j++)
-			if (y + j >= 0 && y + j < c->h) {
-				in[m] = c->a + (size_t)(y + j) * c->w;
-				kk[m++] = k[j + rad];
-			}
-		for (int x = 0; x < c->w; x++) {
-			float v = 0;
-			for (int j = 0; j < m; j++)
-				v += kk[j] * in[j][x];
-			o[x] = v;
+		memset(o, 0, (size_t)c->w * sizeof *o);
+		for (int j = -rad; j <= rad; j++) {
+			const float *restrict in;
+			float kj = k[j + rad];
+
+			if (y + j < 0 || y + j >= c->h)
+				continue;
+			in = c->a + (size_t)(y + j) * c->w;
+			for (int x = 0; x < c->w; x++)
+				o[x] += kj * in[x];
 		}
 	}
 	free(k);
@@ -545,7 +548,7 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
     struct htr_rng *r)
 {
 	struct field tex, pressure;
-	float paper, ink, opacity, noise, blur, *op = NULL, *pap;
+	float paper, ink, opacity, noise, blur, *op = NULL, *pap, *nz;
 	int H = p->height, ox = 0, oy = 0;
 
 	out->pix = NULL;
@@ -574,7 +577,7 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 	if (field_init(&tex, cov->w, H, H * 1.5f, p->texture, r))
 		return -1;
 	if (field_init(&pressure, cov->w, 1, H * 1.5f, p->pressure, r) ||
-	    !(op = htr_alloc(2 * (size_t)cov->w, sizeof *op)) ||
+	    !(op = htr_alloc(3 * (size_t)cov->w, sizeof *op)) ||
 	    htr_image_init(out, cov->w, H, 255)) {
 		field_free(&tex);
 		field_free(&pressure);
@@ -582,6 +585,7 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 		return -1;
 	}
 	pap = op + cov->w;
+	nz = pap + cov->w;
 	field_row(&pressure, 0, op);
 	for (int x = 0; x < cov->w; x++)
 		op[x] = opacity * (1 - fminf(fabsf(op[x]), 1));
@@ -599,16 +603,18 @@ htr_synth_finish(struct htr_image *out, struct htr_synth_cov *cov,
 			for (int x = 0; x < cov->w; x++)
 				pap[x] += paper;
 		}
+		/* the noise first (the generator is sequential), then a
+		 * loop without calls or branches that vectorises */
+		if (noise > 0)
+			for (int x = 0; x < cov->w; x++)
+				nz[x] = noise * fast_normal(r);
+		else
+			memset(nz, 0, (size_t)cov->w * sizeof *nz);
 		for (int x = 0; x < cov->w; x++) {
 			float t = a[x] * op[x], v;
 
-			if (t > 1)
-				t = 1;
-			v = pap[x] * (1 - t) + ink * t;
-			if (noise > 0)
-				v += noise * fast_normal(r);
-			/* min/max without branches: the noise makes the
-			 * branches unpredictable */
+			t = t < 1 ? t : 1;
+			v = pap[x] * (1 - t) + ink * t + nz[x];
 			v = v > 0 ? v : 0;
 			v = v < 255 ? v : 255;
 			o[x] = (unsigned char)(v + 0.5f);
