@@ -7,22 +7,14 @@
 #include "alphabet.h"
 #include "cli.h"
 #include "decode.h"
+#include "decopts.h"
 #include "htr.h"
-#include "lm.h"
 #include "tensor.h"
 #include "transcript.h"
-#include "wordlm.h"
 
 /* Options and the state shared by all inputs. */
 struct ctx {
-	struct htr_decode_opts o;
-	const char *corpus, *wordchars;     /* contents (NULL if none) */
-	size_t corpuslen, wclen;
-	double addk;
-	struct htr_alphabet a;              /* current alphabet */
-	int havea;
-	struct htr_wordlm wlm;
-	int havewlm;
+	struct htr_decsetup d;
 	struct htr_transcript tr;
 };
 
@@ -50,54 +42,24 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* A new alphabet: the dictionary is rebuilt for its symbols. */
-static int
-set_alphabet(struct ctx *c, struct htr_alphabet *a)
-{
-	if (c->havea && c->a.n == a->n) {
-		int same = 1;
-		for (int i = 0; i < a->n && same; i++)
-			same = !strcmp(c->a.sym[i], a->sym[i]);
-		if (same) {     /* a repeated alphabet: keep the dictionary */
-			htr_alphabet_free(a);
-			return 0;
-		}
-	}
-	if (c->havea)
-		htr_alphabet_free(&c->a);
-	c->a = *a;
-	c->havea = 1;
-	if (c->havewlm)
-		htr_wordlm_free(&c->wlm);
-	c->havewlm = 0;
-	if (c->o.method != HTR_DECODE_WORD)
-		return 0;
-	if (htr_wordlm_build(&c->wlm, c->corpus, c->corpuslen, c->wordchars,
-	    c->wclen, &c->a, c->addk))
-		return htr_fail_prefix("corpus");
-	c->havewlm = 1;
-	c->o.wlm = &c->wlm;
-	return 0;
-}
-
 /* Decodes one logprob record into the transcript. */
 static int
 decode_record(struct ctx *c, const struct htr_tensor *t)
 {
 	struct htr_decoded d;
 
-	if (!c->havea)
+	if (!c->d.havea)
 		return htr_fail("logprob record before any alphabet record "
 		    "(the stream must begin with the model's alphabet)");
 	if (t->dtype != HTR_F32 || t->rank != 2)
 		return htr_fail("logprob record is %s of rank %d, not f32 of "
 		    "rank 2", htr_tensor_dtype_name(t->dtype), t->rank);
-	if (t->dim[1] != c->a.n)
+	if (t->dim[1] != c->d.a.n)
 		return htr_fail("logprob record has %d columns but the alphabet "
-		    "has %d symbols", t->dim[1], c->a.n);
-	if (htr_decode(&d, t->data, t->dim[0], t->dim[1], &c->a, &c->o))
+		    "has %d symbols", t->dim[1], c->d.a.n);
+	if (htr_decsetup_run(&d, &c->d, 0, t->data, t->dim[0], t->dim[1], 1))
 		return -1;
-	int r = htr_transcript_add(&c->tr, t->tags, &d, &c->a, t->dim[0]);
+	int r = htr_transcript_add(&c->tr, t->tags, &d, &c->d.a, t->dim[0]);
 	htr_decoded_free(&d);
 	return r;
 }
@@ -119,7 +81,7 @@ run_stream(struct ctx *c, const char *path)
 		if (!strcmp(kind, "alphabet")) {
 			r = htr_alphabet_from_tensor(&a, &t);
 			if (r == 0)
-				r = set_alphabet(c, &a);
+				r = htr_decsetup_alphabet(&c->d, &a);
 		} else if (!strcmp(kind, "logprob")) {
 			r = decode_record(c, &t);
 		} else if (!strcmp(kind, "image") || !strcmp(kind, "profile")) {
@@ -149,10 +111,10 @@ run_csv(struct ctx *c, const char *path, int values, int blanklast)
 		htr_cli_die(name);
 	if (f != stdin)
 		fclose(f);
-	if (t.dim[0] > 0 && t.dim[1] != c->a.n)
+	if (t.dim[0] > 0 && t.dim[1] != c->d.a.n)
 		htr_cli_fatal("%s: %d columns but -chars gives %d characters "
-		    "and the blank", name, t.dim[1], c->a.n - 1);
-	t.dim[1] = c->a.n;
+		    "and the blank", name, t.dim[1], c->d.a.n - 1);
+	t.dim[1] = c->d.a.n;
 	if (htr_decode_normalize(t.data, t.dim[0], t.dim[1], values,
 	    blanklast) || htr_tag_set(t.tags, "kind", "logprob") ||
 	    htr_tag_set(t.tags, "src", name) || decode_record(c, &t))
@@ -172,37 +134,20 @@ lookup(const char *what, const char *s, const char *const *names, int n)
 int
 main(int argc, char **argv)
 {
-	static const char *const decoders[] = {"best", "beam", "word"};
-	static const char *const modes[] = {"words", "ngrams", "forecast",
-	    "sample"};
 	static const char *const valnames[] = {"logit", "prob", "logprob"};
-	const char *decoder = NULL, *lmfile = NULL, *corpus = NULL;
-	const char *wcfile = NULL, *wclist = NULL, *mode = "words";
 	const char *csv = NULL, *chars = NULL, *values_s = "logit";
 	const char *format_s = "text";
-	unsigned int beam = 25, seed = 1, blanklast = 0;
-	float lmweight = 0, bonus = 0, addk = 0.01f;
-	unsigned int beam_spec = 0, lmw_spec = 0, bonus_spec = 0, x;
+	unsigned int blanklast = 0, x;
+	struct htr_decsetup_args g;
 	struct ctx c;
 	HTR_CLI_OPTIONS;
 
-	htr_cli_init("htr-ctcdecode", "[-decoder best|beam|word] [-beam N] "
-	    "[-lm FILE [-lmweight F] [-bonus F]] [-corpus FILE [-wordchars FILE "
-	    "| -wordcharlist CHARS] [-mode words|ngrams|forecast|sample] "
-	    "[-addk F] [-seed N]] [-format " HTR_FORMAT_NAMES "] "
+	htr_cli_init("htr-ctcdecode", HTR_DECOPTS_USAGE("best|beam|word")
+	    " [-format " HTR_FORMAT_NAMES "] "
 	    "[file ... | -csv FILE -chars FILE [-blanklast] "
 	    "[-values logit|prob|logprob] [csvfile ...]]");
-	OPTENT3(0, "decoder", OPT_STRING, &decoder, &x, 0);
-	OPTENT3(0, "beam", OPT_UINT, &beam, &beam_spec, 0);
-	OPTENT3(0, "lm", OPT_STRING, &lmfile, &x, 0);
-	OPTENT3(0, "lmweight", OPT_FLOAT, &lmweight, &lmw_spec, 0);
-	OPTENT3(0, "bonus", OPT_FLOAT, &bonus, &bonus_spec, 0);
-	OPTENT3(0, "corpus", OPT_STRING, &corpus, &x, 0);
-	OPTENT3(0, "wordchars", OPT_STRING, &wcfile, &x, 0);
-	OPTENT3(0, "wordcharlist", OPT_STRING, &wclist, &x, 0);
-	OPTENT3(0, "mode", OPT_STRING, &mode, &x, 0);
-	OPTENT3(0, "addk", OPT_FLOAT, &addk, &x, 0);
-	OPTENT3(0, "seed", OPT_UINT, &seed, &x, 0);
+	htr_decsetup_args_defaults(&g);
+	HTR_DECOPTS_OPTIONS(g);
 	OPTENT3(0, "csv", OPT_STRING, &csv, &x, 0);
 	OPTENT3(0, "chars", OPT_STRING, &chars, &x, 0);
 	OPTENT3(0, "blanklast", OPT_FLAG, NULL, &blanklast, 0);
@@ -210,75 +155,28 @@ main(int argc, char **argv)
 	OPTENT3(0, "format", OPT_STRING, &format_s, &x, 0);
 	htr_cli_parse(&argc, argv, option_def);
 
-	memset(&c, 0, sizeof c);
-	htr_decode_defaults(&c.o);
-	htr_transcript_init(&c.tr);
 	int format = htr_format_parse(format_s);
 	if (format < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES);
-	c.o.method = decoder ? lookup("decoder", decoder, decoders, 3) :
-	    corpus ? HTR_DECODE_WORD : lmfile ? HTR_DECODE_BEAM :
-	    HTR_DECODE_BEST;
-	c.o.wbsmode = lookup("mode", mode, modes, 4);
 	int values = lookup("kind of values", values_s, valnames, 3);
-	if (beam < 1 || beam > 10000)
-		htr_cli_usage("-beam must be 1 to 10000");
-	c.o.beam = (int)beam;
-	c.o.seed = seed;
-	c.o.bonus = bonus;
-	/* a character LM weighs less than word probabilities, which are
-	 * averaged over the words */
-	c.o.lmweight = lmw_spec ? lmweight :
-	    c.o.method == HTR_DECODE_BEAM ? 0.5f : 1.0f;
-	c.addk = addk;
-	if (addk < 0)
-		htr_cli_usage("-addk must not be negative");
-	if (c.o.method == HTR_DECODE_WORD && !corpus)
-		htr_cli_usage("word beam search needs -corpus FILE");
-	if (c.o.method != HTR_DECODE_WORD && (corpus || wcfile || wclist))
-		htr_cli_usage("-corpus and -wordchars go with -decoder word");
-	if (c.o.method != HTR_DECODE_BEAM && (lmfile || bonus_spec))
-		htr_cli_usage("-lm and -bonus go with -decoder beam");
-	if (c.o.method == HTR_DECODE_BEST && beam_spec)
-		htr_cli_usage("-beam goes with -decoder beam or word");
-	if (wcfile && wclist)
-		htr_cli_usage("-wordchars and -wordcharlist exclude each other");
+	if (htr_decsetup_check(&g, 0) < 0)
+		htr_cli_usage("%s", htr_errmsg());
 	if (!csv && (chars || blanklast || strcmp(values_s, "logit")))
 		htr_cli_usage("-chars, -blanklast and -values go with -csv");
 	if (csv && !chars)
 		htr_cli_usage("-csv needs -chars FILE");
-
-	struct htr_charlm lm;
-	if (lmfile) {
-		FILE *f = htr_cli_open(lmfile);
-		if (htr_charlm_read(f, &lm))
-			htr_cli_die(lmfile);
-		if (f != stdin)
-			fclose(f);
-		c.o.lm = &lm;
-	}
-	char *corpus_buf = NULL, *wc_buf = NULL;
-	if (corpus) {
-		corpus_buf = slurp(corpus, &c.corpuslen);
-		c.corpus = corpus_buf;
-	}
-	if (wcfile) {
-		wc_buf = slurp(wcfile, &c.wclen);
-		while (c.wclen && (wc_buf[c.wclen - 1] == '\n' ||
-		    wc_buf[c.wclen - 1] == '\r'))
-			wc_buf[--c.wclen] = 0;
-		c.wordchars = wc_buf;
-	} else if (wclist) {
-		c.wordchars = wclist;
-		c.wclen = strlen(wclist);
-	}
+	if (htr_decsetup_open(&c.d, &g, 0))
+		htr_cli_die(NULL);
+	htr_transcript_init(&c.tr);
 
 	if (csv) {
 		size_t len;
 		char *s = slurp(chars, &len);
 		struct htr_alphabet a;
-		if (htr_alphabet_from_chars(&a, s, len) || set_alphabet(&c, &a))
+		if (htr_alphabet_from_chars(&a, s, len))
 			htr_cli_die(chars);
+		if (htr_decsetup_alphabet(&c.d, &a))
+			htr_cli_die(NULL);
 		free(s);
 		run_csv(&c, csv, values, blanklast);
 		for (int i = 1; i < argc; i++)
@@ -292,13 +190,6 @@ main(int argc, char **argv)
 	if (htr_transcript_write(stdout, &c.tr, format))
 		htr_cli_die("stdout");
 	htr_transcript_free(&c.tr);
-	if (c.havewlm)
-		htr_wordlm_free(&c.wlm);
-	if (c.havea)
-		htr_alphabet_free(&c.a);
-	if (lmfile)
-		htr_charlm_free(&lm);
-	free(corpus_buf);
-	free(wc_buf);
+	htr_decsetup_close(&c.d);
 	return htr_cli_finish();
 }

@@ -1,4 +1,6 @@
-/* htr-eval — runs a model over a labelled set and reports its errors. */
+/* htr-eval — runs a model over a labelled set and reports its errors,
+ * with one or more CTC decoders (best path, beam search with a character
+ * LM, word beam search) on the same network output. */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "dataset.h"
+#include "decopts.h"
 #include "htr.h"
 #include "metrics.h"
 #include "model.h"
@@ -33,98 +36,79 @@ cmp_worst(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-int
-main(int argc, char **argv)
+/* The per-sample work of the CTC decoders. */
+struct run {
+	struct htr_decsetup d;
+	char *const *alphabet;
+	const struct htr_dataset *ds;
+	float *lp;                      /* [cap] one sample's frames */
+	size_t cap;
+	struct htr_metrics m[HTR_DECSETUP_MAX];
+	char **hyp[HTR_DECSETUP_MAX];   /* [samples] text per decoder */
+	double seconds[HTR_DECSETUP_MAX];
+};
+
+/* Concatenates the symbols of d into a fresh string. */
+static char *
+join(char *const *alphabet, const struct htr_decoded *d)
 {
-	const char *mpath = NULL, *src = NULL, *mi = NULL, *ml = NULL;
-	const char *root = NULL;
-	unsigned int skip_err = 0, last = 0, last_spec = 0;
-	int batch = 32, nworst = 10, threads = 0;
-	struct htr_dataset ds, rest;
-	struct htr_model *model;
-	struct htr_metrics m;
-	struct htr_set set;
-	struct rusage ru;
-	char **hyp, where[600];
-	double t0, t1;
-	HTR_CLI_OPTIONS;
+	size_t len = 1;
+	char *s, *p;
 
-	htr_cli_init("htr-eval", "-m model.htrm (-test SRC | -mnist-images F "
-	    "-mnist-labels F) [-image-root DIR] [-batch N] [-worst N] "
-	    "[-threads N]");
-	OPTENT3(0, "m", OPT_STRING, &mpath, NULL, 0);
-	OPTENT3(0, "test", OPT_STRING, &src, NULL, 0);
-	OPTENT3(0, "mnist-images", OPT_STRING, &mi, NULL, 0);
-	OPTENT3(0, "mnist-labels", OPT_STRING, &ml, NULL, 0);
-	OPTENT3(0, "image-root", OPT_STRING, &root, NULL, 0);
-	OPTENT3(0, "skip-err", OPT_FLAG, NULL, &skip_err, 0);
-	OPTENT3(0, "last", OPT_UINT, &last, &last_spec, 0);
-	OPTENT3(0, "batch", OPT_INT, &batch, NULL, 0);
-	OPTENT3(0, "worst", OPT_INT, &nworst, NULL, 0);
-	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
-	htr_cli_parse(&argc, argv, option_def);
-
-	if (argc > 1)
-		htr_cli_usage("unexpected argument '%s'", argv[1]);
-	if (!mpath)
-		htr_cli_usage("-m model.htrm is required");
-	if (!src == !(mi || ml) || (mi != NULL) != (ml != NULL))
-		htr_cli_usage("give -test SRC, or -mnist-images and "
-		    "-mnist-labels");
-	if (batch < 1 || batch > 4096 || nworst < 0)
-		htr_cli_usage("-batch must be 1..4096, -worst not negative");
-	if (threads > 0)
-		openblas_set_num_threads(threads);
-	if (!(model = htr_model_load(mpath)))
-		htr_cli_die(NULL);
-	htr_dataset_init(&ds);
-	if (mi) {
-		if (htr_dataset_add_mnist(&ds, mi, ml))
-			htr_cli_die(NULL);
-	} else if (htr_dataset_add_file(&ds, src, root, skip_err)) {
-		htr_cli_die(NULL);
+	for (int i = 0; i < d->n; i++)
+		len += strlen(alphabet[d->label[i]]);
+	if (!(s = p = htr_alloc(len, 1)))
+		return NULL;
+	for (int i = 0; i < d->n; i++) {
+		size_t k = strlen(alphabet[d->label[i]]);
+		memcpy(p, alphabet[d->label[i]], k);
+		p += k;
 	}
-	/* -last N: only the last N samples (e.g. a validation split) */
-	htr_dataset_init(&rest);
-	if (last_spec && last < ds.n) {
-		if (htr_dataset_split(&ds, last, &rest))
-			htr_cli_die("-last");
-	}
-	struct htr_dataset *use = rest.n ? &rest : &ds;
-	if (htr_set_prepare(&set, use, model->net, NULL, 0))
-		htr_cli_die(NULL);
-	if (!(hyp = calloc((size_t)set.n, sizeof *hyp)))
-		htr_cli_fatal("out of memory");
-	htr_metrics_init(&m);
-	t0 = htr_clock_seconds();
-	if (htr_evaluate(model->net, model->alphabet, &set, batch, &m, hyp))
-		htr_cli_die(mpath);
-	t1 = htr_clock_seconds();
-	getrusage(RUSAGE_SELF, &ru);
+	*p = 0;
+	return s;
+}
 
-	int ctc = htr_net_is_ctc(model->net);
-	printf("model\t%s\n", mpath);
-	printf("samples\t%ld\n", m.samples);
-	if (ctc) {
-		printf("cer\t%.4f%%\t(%ld errors / %ld characters)\n",
-		    100 * htr_metrics_cer(&m), m.char_errors, m.chars);
-		printf("wer\t%.4f%%\t(%ld errors / %ld words)\n",
-		    100 * htr_metrics_wer(&m), m.word_errors, m.words);
-	}
-	printf("accuracy\t%.4f%%\t(%ld of %ld exact)\n",
-	    100 * htr_metrics_accuracy(&m), m.correct, m.samples);
-	if (!ctc)
-		printf("error\t%.4f%%\t(%ld wrong)\n",
-		    100 * (1 - htr_metrics_accuracy(&m)), m.samples - m.correct);
-	printf("seconds\t%.3f\n", t1 - t0);
-	printf("samples_per_s\t%.1f\n", set.n / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
-	printf("peak_rss_mib\t%.1f\n", ru.ru_maxrss / 1024.0);
+static int
+decode_sample(void *vr, long i, const float *logp, int T, int C, int stride)
+{
+	struct run *r = vr;
 
-	struct worst *w = calloc((size_t)set.n + 1, sizeof *w);
+	if ((size_t)T * C > r->cap) {
+		free(r->lp);
+		r->cap = (size_t)T * C;
+		if (!(r->lp = htr_alloc(r->cap, sizeof *r->lp)))
+			return -1;
+	}
+	for (int t = 0; t < T; t++)
+		memcpy(r->lp + (size_t)t * C, logp + (size_t)t * stride,
+		    (size_t)C * sizeof *logp);
+	for (int k = 0; k < r->d.n; k++) {
+		struct htr_decoded dec;
+		double t0 = htr_clock_seconds();
+
+		if (htr_decsetup_run(&dec, &r->d, k, r->lp, T, C, 0))
+			return htr_fail_prefix(htr_decsetup_name(&r->d, k));
+		r->seconds[k] += htr_clock_seconds() - t0;
+		r->hyp[k][i] = join(r->alphabet, &dec);
+		htr_decoded_free(&dec);
+		if (!r->hyp[k][i] ||
+		    htr_metrics_add(&r->m[k], r->ds->s[i].text, r->hyp[k][i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* The -worst list of one decoder. */
+static void
+print_worst(const struct htr_dataset *use, char **hyp, long n, int nworst)
+{
+	struct worst *w = calloc((size_t)n + 1, sizeof *w);
+	char where[600];
 	long nw = 0;
+
 	if (!w)
 		htr_cli_fatal("out of memory");
-	for (long i = 0; i < set.n; i++) {
+	for (long i = 0; i < n; i++) {
 		const char *ref = use->s[i].text;
 		long d = htr_metrics_char_distance(ref, hyp[i]);
 		long len = htr_utf8_decode(ref, NULL, 0);
@@ -145,10 +129,165 @@ main(int argc, char **argv)
 		printf("%s\t%ld\t%s\t%s\n", htr_dataset_where(use, i, where,
 		    sizeof where), w[k].dist, use->s[i].text, hyp[i]);
 	}
-	for (long i = 0; i < set.n; i++)
-		free(hyp[i]);
-	free(hyp);
 	free(w);
+}
+
+/* The decoder's settings, for the report. */
+static void
+print_decoder(const struct htr_decsetup *d, int k,
+    const struct htr_decsetup_args *g)
+{
+	static const char *const modes[] = {"words", "ngrams", "forecast",
+	    "sample"};
+	const struct htr_decode_opts *o = &d->o[k];
+
+	printf("decoder\t%s", htr_decsetup_name(d, k));
+	if (o->method == HTR_DECODE_BEAM)
+		printf("\tbeam %d, lm %s, lmweight %g, bonus %g", o->beam,
+		    g->lm ? g->lm : "none", o->lmweight, o->bonus);
+	else if (o->method == HTR_DECODE_WORD)
+		printf("\tbeam %d, corpus %s, mode %s, lmweight %g, addk %g",
+		    o->beam, g->corpus, modes[o->wbsmode], o->lmweight,
+		    g->addk);
+	printf("\n");
+}
+
+static void
+print_rates(const struct htr_metrics *m, int ctc)
+{
+	if (ctc) {
+		printf("cer\t%.4f%%\t(%ld errors / %ld characters)\n",
+		    100 * htr_metrics_cer(m), m->char_errors, m->chars);
+		printf("wer\t%.4f%%\t(%ld errors / %ld words)\n",
+		    100 * htr_metrics_wer(m), m->word_errors, m->words);
+	}
+	printf("accuracy\t%.4f%%\t(%ld of %ld exact)\n",
+	    100 * htr_metrics_accuracy(m), m->correct, m->samples);
+	if (!ctc)
+		printf("error\t%.4f%%\t(%ld wrong)\n",
+		    100 * (1 - htr_metrics_accuracy(m)), m->samples - m->correct);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *mpath = NULL, *src = NULL, *mi = NULL, *ml = NULL;
+	const char *root = NULL;
+	unsigned int skip_err = 0, last = 0, last_spec = 0;
+	int batch = 32, nworst = 10, threads = 0;
+	struct htr_decsetup_args g;
+	struct htr_dataset ds, rest;
+	struct htr_model *model;
+	struct htr_set set;
+	struct rusage ru;
+	struct run r;
+	double t0, t1, dec = 0;
+	HTR_CLI_OPTIONS;
+
+	htr_cli_init("htr-eval", "-m model.htrm (-test SRC | -mnist-images F "
+	    "-mnist-labels F) [-image-root DIR] [-batch N] [-worst N] "
+	    "[-threads N] " HTR_DECOPTS_USAGE("LIST"));
+	htr_decsetup_args_defaults(&g);
+	OPTENT3(0, "m", OPT_STRING, &mpath, NULL, 0);
+	OPTENT3(0, "test", OPT_STRING, &src, NULL, 0);
+	OPTENT3(0, "mnist-images", OPT_STRING, &mi, NULL, 0);
+	OPTENT3(0, "mnist-labels", OPT_STRING, &ml, NULL, 0);
+	OPTENT3(0, "image-root", OPT_STRING, &root, NULL, 0);
+	OPTENT3(0, "skip-err", OPT_FLAG, NULL, &skip_err, 0);
+	OPTENT3(0, "last", OPT_UINT, &last, &last_spec, 0);
+	OPTENT3(0, "batch", OPT_INT, &batch, NULL, 0);
+	OPTENT3(0, "worst", OPT_INT, &nworst, NULL, 0);
+	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
+	HTR_DECOPTS_OPTIONS(g);	/* after -m: shhopt takes the first match */
+	htr_cli_parse(&argc, argv, option_def);
+
+	if (argc > 1)
+		htr_cli_usage("unexpected argument '%s'", argv[1]);
+	if (!mpath)
+		htr_cli_usage("-m model.htrm is required");
+	if (!src == !(mi || ml) || (mi != NULL) != (ml != NULL))
+		htr_cli_usage("give -test SRC, or -mnist-images and "
+		    "-mnist-labels");
+	if (batch < 1 || batch > 4096 || nworst < 0)
+		htr_cli_usage("-batch must be 1..4096, -worst not negative");
+	if (htr_decsetup_check(&g, 1) < 0)
+		htr_cli_usage("%s", htr_errmsg());
+	if (threads > 0)
+		openblas_set_num_threads(threads);
+	memset(&r, 0, sizeof r);
+	if (htr_decsetup_open(&r.d, &g, 1))
+		htr_cli_die(NULL);
+	if (!(model = htr_model_load(mpath)))
+		htr_cli_die(NULL);
+	int ctc = htr_net_is_ctc(model->net);
+	if (!ctc && (r.d.n > 1 || r.d.o[0].method != HTR_DECODE_BEST))
+		htr_cli_fatal("%s: a classifier; -decoder beam and word need a "
+		    "CTC model", mpath);
+	if (ctc) {
+		struct htr_alphabet a;
+		if (htr_alphabet_init(&a, (const char *const *)model->alphabet,
+		    model->nclass))
+			htr_cli_die(mpath);
+		if (htr_decsetup_alphabet(&r.d, &a))
+			htr_cli_die(NULL);
+	}
+	htr_dataset_init(&ds);
+	if (mi) {
+		if (htr_dataset_add_mnist(&ds, mi, ml))
+			htr_cli_die(NULL);
+	} else if (htr_dataset_add_file(&ds, src, root, skip_err)) {
+		htr_cli_die(NULL);
+	}
+	/* -last N: only the last N samples (e.g. a validation split) */
+	htr_dataset_init(&rest);
+	if (last_spec && last < ds.n) {
+		if (htr_dataset_split(&ds, last, &rest))
+			htr_cli_die("-last");
+	}
+	struct htr_dataset *use = rest.n ? &rest : &ds;
+	if (htr_set_prepare(&set, use, model->net, NULL, 0))
+		htr_cli_die(NULL);
+	r.alphabet = model->alphabet;
+	r.ds = use;
+	for (int k = 0; k < r.d.n; k++) {
+		htr_metrics_init(&r.m[k]);
+		if (!(r.hyp[k] = calloc((size_t)set.n + 1, sizeof *r.hyp[k])))
+			htr_cli_fatal("out of memory");
+	}
+	t0 = htr_clock_seconds();
+	if (ctc ? htr_set_infer(model->net, &set, batch, decode_sample, &r) :
+	    htr_evaluate(model->net, model->alphabet, &set, batch, &r.m[0],
+	    r.hyp[0]))
+		htr_cli_die(mpath);
+	t1 = htr_clock_seconds();
+	getrusage(RUSAGE_SELF, &ru);
+	for (int k = 0; k < r.d.n; k++)
+		dec += r.seconds[k];
+
+	/* network time: the whole run less the decoders' */
+	double net = t1 - t0 - dec, n = set.n > 0 ? (double)set.n : 1;
+	printf("model\t%s\n", mpath);
+	printf("samples\t%ld\n", set.n);
+	printf("seconds\t%.3f\n", net);
+	printf("samples_per_s\t%.1f\n", set.n / (net > 0 ? net : 1e-9));
+	printf("network_ms_per_line\t%.2f\n", 1000 * net / n);
+	printf("peak_rss_mib\t%.1f\n", ru.ru_maxrss / 1024.0);
+	for (int k = 0; k < r.d.n; k++) {
+		if (ctc)
+			print_decoder(&r.d, k, &g);
+		print_rates(&r.m[k], ctc);
+		if (ctc)
+			printf("decode_ms_per_line\t%.3f\n",
+			    1000 * r.seconds[k] / n);
+		print_worst(use, r.hyp[k], set.n, nworst);
+	}
+	for (int k = 0; k < r.d.n; k++) {
+		for (long i = 0; i < set.n; i++)
+			free(r.hyp[k][i]);
+		free(r.hyp[k]);
+	}
+	free(r.lp);
+	htr_decsetup_close(&r.d);
 	htr_set_free(&set);
 	htr_dataset_free(&rest);
 	htr_dataset_free(&ds);

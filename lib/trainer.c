@@ -310,23 +310,20 @@ join_classes(char *const *alphabet, int nclass, const int *lab, int n)
 }
 
 int
-htr_evaluate(struct htr_net *net, char *const *alphabet,
-    const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp)
+htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
+    htr_set_frames_fn fn, void *ctx)
 {
 	int H = htr_net_input_height(net), ctc = htr_net_is_ctc(net);
 	long *idx = htr_alloc((size_t)s->n + 1, sizeof *idx);
-	int *widths = htr_alloc((size_t)batch, sizeof *widths), *lab = NULL;
+	int *widths = htr_alloc((size_t)batch, sizeof *widths);
 	float *x = NULL;
 	size_t xcap = 0;
-	int rc = -1, labcap = 0;
+	int rc = -1;
 
 	if (!idx || !widths)
 		goto out;
-	for (long i = 0; i < s->n; i++) {
+	for (long i = 0; i < s->n; i++)
 		idx[i] = i;
-		if (hyp)
-			hyp[i] = NULL;
-	}
 	if (sort_by_width(idx, s->n, s))
 		goto out;
 	for (long b = 0; b < s->n; b += batch) {
@@ -347,52 +344,82 @@ htr_evaluate(struct htr_net *net, char *const *alphabet,
 			goto out;
 		out = htr_net_output(net, &T, &NN, &C);
 		lens = htr_net_output_lengths(net);
-		if (T > labcap) {
-			free(lab);
-			if (!(lab = htr_alloc((size_t)T, sizeof *lab)))
+		for (int n = 0; n < N; n++)
+			if (fn(ctx, idx[b + n], out + (size_t)n * C,
+			    ctc ? lens[n] : 1, C, NN * C))
 				goto out;
-			labcap = T;
-		}
-		for (int n = 0; n < N; n++) {
-			long i = idx[b + n];
-			int k;
-			char *h;
-
-			if (ctc) {
-				k = htr_ctc_best_path(lab, out + (size_t)n * C,
-				    lens[n], C, NN * C);
-			} else {
-				const float *p = out + (size_t)n * C;
-				int best = C > 1 ? 1 : 0;
-				for (int c = 2; c < C; c++)
-					if (p[c] > p[best])
-						best = c;
-				lab[0] = best;
-				k = 1;
-			}
-			if (!(h = join_classes(alphabet, C, lab, k)))
-				goto out;
-			if (m && htr_metrics_add(m, s->ds->s[i].text, h)) {
-				free(h);
-				goto out;
-			}
-			if (hyp)
-				hyp[i] = h;
-			else
-				free(h);
-		}
 	}
 	rc = 0;
 out:
+	free(idx);
+	free(widths);
+	free(x);
+	return rc;
+}
+
+/* htr_evaluate's per-sample work: best path or argmax, metrics, text. */
+struct eval_ctx {
+	char *const *alphabet;
+	const struct htr_set *s;
+	int ctc;
+	struct htr_metrics *m;
+	char **hyp;
+	int *lab;               /* [labcap] */
+	int labcap;
+};
+
+static int
+eval_sample(void *vc, long i, const float *logp, int T, int C, int stride)
+{
+	struct eval_ctx *c = vc;
+	int k;
+	char *h;
+
+	if (T > c->labcap) {
+		free(c->lab);
+		if (!(c->lab = htr_alloc((size_t)T, sizeof *c->lab)))
+			return -1;
+		c->labcap = T;
+	}
+	if (c->ctc) {
+		k = htr_ctc_best_path(c->lab, logp, T, C, stride);
+	} else {
+		int best = C > 1 ? 1 : 0;
+		for (int j = 2; j < C; j++)
+			if (logp[j] > logp[best])
+				best = j;
+		c->lab[0] = best;
+		k = 1;
+	}
+	if (!(h = join_classes(c->alphabet, C, c->lab, k)))
+		return -1;
+	if (c->m && htr_metrics_add(c->m, c->s->ds->s[i].text, h)) {
+		free(h);
+		return -1;
+	}
+	if (c->hyp)
+		c->hyp[i] = h;
+	else
+		free(h);
+	return 0;
+}
+
+int
+htr_evaluate(struct htr_net *net, char *const *alphabet,
+    const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp)
+{
+	struct eval_ctx c = {alphabet, s, htr_net_is_ctc(net), m, hyp, NULL, 0};
+	int rc;
+
+	for (long i = 0; hyp && i < s->n; i++)
+		hyp[i] = NULL;
+	rc = htr_set_infer(net, s, batch, eval_sample, &c);
 	if (rc && hyp)
 		for (long i = 0; i < s->n; i++) {
 			free(hyp[i]);
 			hyp[i] = NULL;
 		}
-	free(idx);
-	free(widths);
-	free(lab);
-	free(x);
+	free(c.lab);
 	return rc;
 }
 

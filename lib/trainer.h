@@ -58,6 +58,17 @@ void htr_set_free(struct htr_set *s);
 int  htr_evaluate(struct htr_net *net, char *const *alphabet,
 	const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp);
 
+/* Runs net over every sample of s (INFER mode, batches of similar width,
+ * as htr_evaluate) and calls fn once per sample with its index i in s
+ * and its output logp [T][stride] (first C used): per-frame
+ * log-probabilities of a CTC net, T = 1 for a classifier.  logp is valid
+ * during the call only.  fn returns 0, or -1 (htr_fail) to stop.
+ * Returns 0 or -1. */
+typedef int (*htr_set_frames_fn)(void *ctx, long i, const float *logp,
+	int T, int C, int stride);
+int  htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
+	htr_set_frames_fn fn, void *ctx);
+
 /* Fills x [N][1][H][W] (caller's buffer of N*H*W floats, W = largest
  * width of the batch) and widths [N] for samples idx[0..N-1], with
  * augmentation when aug and rng are given.  Returns W, or -1. */

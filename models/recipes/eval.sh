@@ -1,0 +1,70 @@
+#!/bin/sh
+# Measures a line model on the Poilus and Hooker valid sets with the
+# decoders: best path; beam search with the character LM of both
+# languages (models/line.htrl) and with that of the set's language
+# (line-fr / line-en.htrl); word beam search with the words of the set's
+# language (line-words-fr / -en.txt).  models/recipes/lm.sh makes the LMs
+# from the training transcriptions.  Prints a table: CER, WER, exact
+# lines, and milliseconds per line of the decoder and of the network (it
+# runs once per pass; three passes per set, about 6 minutes in all on 2
+# busy cores).
+#   models/recipes/eval.sh [model.htrm]          (default models/line.htrm)
+#   HTR_DATA=/data THREADS=2 models/recipes/eval.sh build/line/line.htrm
+# The decoder settings below were tuned on these valid sets
+# (models/recipes/lmtune.sh); override them with the variables.  The raw
+# htr-eval reports are left in build/eval/.
+set -e
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+data=$(cd "${HTR_DATA:-../shared/data}" && pwd)
+model=${1:-models/line.htrm}
+beam=${BEAM:-25}               # beam search + character LM
+lmweight=${LMWEIGHT:-0.5}
+bonus=${BONUS:-1.5}
+wbeam=${WBEAM:-50}             # word beam search
+mode=${MODE:-forecast}
+wweight=${WWEIGHT:-0.5}
+for f in "$model" models/line.htrl models/line-fr.htrl models/line-en.htrl \
+    models/line-words-fr.txt models/line-words-en.txt; do
+	[ -r "$f" ] || { echo "eval.sh: $f missing (models/recipes/lm.sh" \
+	    "makes the LMs)" >&2; exit 1; }
+done
+[ -x bin/htr-eval ] || make
+out=build/eval
+mkdir -p $out
+ev() { # set, then htr-eval's decoder options
+	s=$1; shift
+	nice -n 5 bin/htr-eval -m "$model" -test "$data/$s/valid.tsv" \
+	    -threads ${THREADS:-1} -worst 0 "$@"
+}
+echo "model $model; valid sets of $data"
+printf '%-7s %-44s %8s %8s %5s %7s %7s\n' set decoder CER WER exact \
+    dec_ms net_ms
+for s in poilus hooker; do
+	l=fr
+	[ $s = hooker ] && l=en
+	# -beam and -lmweight are shared by the decoders of one pass
+	ev $s -decoder best,beam -beam $beam -lm models/line.htrl \
+	    -lmweight $lmweight -bonus $bonus > $out/$s.txt
+	ev $s -decoder beam -beam $beam -lm models/line-$l.htrl \
+	    -lmweight $lmweight -bonus $bonus > $out/$s-$l.txt
+	ev $s -decoder word -beam $wbeam -corpus models/line-words-$l.txt \
+	    -mode $mode -lmweight $wweight > $out/$s-words.txt
+	cat $out/$s.txt $out/$s-$l.txt $out/$s-words.txt | awk -F'\t' \
+	    -v s=$s -v bn="beam $beam w $lmweight bonus $bonus" \
+	    -v wn="word $wbeam $mode w $wweight line-words-$l" '
+	    $1 == "network_ms_per_line" { net = $2 }
+	    $1 == "decoder" {
+		split($3, o, ", ")
+		sub(".*/", "", o[2])
+		name = $2 == "best" ? "best path" : $2 == "beam" ? bn " " \
+		    o[2] : wn
+	    }
+	    $1 == "cer" { cer = $2 }
+	    $1 == "wer" { wer = $2 }
+	    $1 == "accuracy" { split($3, a, "[( ]"); ex = a[2] }
+	    $1 == "decode_ms_per_line" {
+		printf "%-7s %-44s %8s %8s %5s %7.2f %7.1f\n", s, name, cer,
+		    wer, ex, $2, net
+	    }'
+done
