@@ -75,7 +75,8 @@ install: all
 	for m in 1 5 7; do mkdir -p $(DESTDIR)$(MANDIR)/man$$m; done
 	cp $(PROGS) $(DESTDIR)$(BINDIR)/
 	for f in $(MAN); do cp $$f $(DESTDIR)$(MANDIR)/man$${f##*.}/; done
-	if ls models/*.htrm >/dev/null 2>&1; then cp models/*.htrm models/README $(DESTDIR)$(MODELDIR)/; fi
+	cp $(wildcard models/*.htrm models/*.htrl models/line-words*.txt) models/README \
+	    $(DESTDIR)$(MODELDIR)/
 
 uninstall:
 	cd $(DESTDIR)$(BINDIR) && rm -f $(notdir $(PROGS))
