@@ -135,6 +135,14 @@ void htr_act_backward(
     const float *out,      /* [n] forward output */
     size_t n, int act);
 
+/* g = f'(out) * dout, written (not added) into g, which may not alias
+ * dout or out: the backward of an activation into a scratch buffer. */
+void htr_act_grad(
+    float *g,              /* [n] */
+    const float *dout,     /* [n] */
+    const float *out,      /* [n] forward output */
+    size_t n, int act);
+
 /* Softmax over C values spaced cstride apart, for each of M groups spaced
  * mstride apart (maps: cstride = N*H*W, mstride = 1, M = N*H*W;
  * rows [M][C]: cstride = 1, mstride = C). */

@@ -838,12 +838,12 @@ act_bwd(struct htr_net *net, const struct layer *l, const float *dout)
 
 	if (l->act == HTR_ACT_LINEAR)
 		return dout;
-	memset(t, 0, l->nout * sizeof *t);
 	if (l->act == HTR_ACT_SOFTMAX) {
 		size_t m = l->nout / l->oc;
+		htr_par_zero(t, l->nout);
 		htr_softmax_backward(t, dout, out, l->oc, m, m, 1);
 	} else
-		htr_act_backward(t, dout, out, l->nout, l->act);
+		htr_act_grad(t, dout, out, l->nout, l->act);
 	return t;
 }
 
@@ -948,7 +948,7 @@ htr_net_backward(struct htr_net *net)
 		float *din = NULL;
 		if (i > 0) {
 			din = net->dact + net->l[i - 1].out;
-			memset(din, 0, net->l[i - 1].nout * sizeof *din);
+			htr_par_zero(din, net->l[i - 1].nout);
 		}
 		if (net->masked)
 			mask(net, i, net->dact + l->out);

@@ -1,6 +1,7 @@
 /* par.c — parallel for on short-lived POSIX threads. */
 #include <cblas.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "par.h"
 
@@ -105,4 +106,16 @@ htr_par_tasks(int n, void (*fn)(void *, int), void *ctx)
 			run_task(&t[i]);
 	}
 	openblas_set_num_threads(nt);
+}
+
+static void
+zero_chunk(void *ctx, size_t lo, size_t hi)
+{
+	memset((float *)ctx + lo, 0, (hi - lo) * sizeof (float));
+}
+
+void
+htr_par_zero(float *p, size_t n)
+{
+	htr_par_for(n, 1, zero_chunk, p);
 }

@@ -16,6 +16,9 @@ int htr_par_threads(void);
 void htr_par_for(size_t n, size_t cost, void (*fn)(void *ctx, size_t lo,
     size_t hi), void *ctx);
 
+/* p[0..n-1] = 0, in parallel when n is large. */
+void htr_par_zero(float *p, size_t n);
+
 /* Calls fn(ctx, i) for i in [0, n) (n <= 16) at once, one thread each,
  * with OpenBLAS held to one thread meanwhile: for independent chains of
  * small sgemms that OpenBLAS cannot spread over the cores itself (the two
