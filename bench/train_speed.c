@@ -188,8 +188,14 @@ main(int argc, char **argv)
 	    "threads busy; other jobs on the machine lower this)\n",
 	    cpu / steps, 100 * cpu / total / openblas_get_num_threads(),
 	    openblas_get_num_threads());
-	printf("bound: at the sgemm 1024^3 rate throughout, %.1f samples/s\n",
-	    B * peak / (flops * 1e-9));
+	printf("bound: %.1f GFLOP per step at the sgemm 1024^3 rate of this "
+	    "run (%.1f GFLOP/s, %d threads) throughout, with nothing but sgemm "
+	    "and no overhead: at most %.1f samples/s\n", flops * 1e-9, peak,
+	    openblas_get_num_threads(), B * peak / (flops * 1e-9));
+	printf("issue #3's target of 70 samples/s would need %.0f GFLOP/s "
+	    "sustained: %s\n", 70 * flops * 1e-9 / B,
+	    70 * flops * 1e-9 / B > peak ? "above what sgemm itself reaches "
+	    "here" : "within sgemm's reach here");
 	printf("PyTorch 1.13 on the same shape (figure from the brief, 2-core "
 	    "machine): 23.5 samples/s\n");
 	loadavg("after");
