@@ -92,7 +92,8 @@ sgemm_speed(int M, int N, int K, int ta, int tb)
 }
 
 /* GFLOP/s of one thread's sgemm n^3 on CPU time (best of 3): what a
- * core gives whatever else runs on the machine. */
+ * core gives, less skewed by other jobs than wall time (a busy sibling
+ * hyperthread still lowers it). */
 static double
 sgemm_cpu_speed(int n)
 {
@@ -134,8 +135,8 @@ main(int argc, char **argv)
 	printf("OpenBLAS sgemm 1024x1024x1024: %.1f GFLOP/s\n", peak);
 	int nt = openblas_get_num_threads();
 	double one = sgemm_cpu_speed(1024);
-	printf("OpenBLAS sgemm 1024x1024x1024, one thread, on CPU time (other "
-	    "jobs do not lower it): %.1f GFLOP/s\n", one);
+	printf("OpenBLAS sgemm 1024x1024x1024, one thread, on CPU time (less "
+	    "sensitive to other jobs than wall time): %.1f GFLOP/s\n", one);
 	printf("OpenBLAS sgemm 64x51200x800 (conv2-like): %.1f GFLOP/s\n",
 	    sgemm_speed(64, 51200, 800, 0, 0));
 	printf("OpenBLAS sgemm 50x1024x256 (LSTM step): %.1f GFLOP/s\n",
@@ -217,8 +218,8 @@ main(int argc, char **argv)
 	    "threads busy; other jobs on the machine lower this)\n",
 	    cpu / steps, 100 * cpu / total / openblas_get_num_threads(),
 	    openblas_get_num_threads());
-	printf("samples per CPU-second: %.1f (the work done, whatever the "
-	    "load)\n", B * steps / cpu);
+	printf("samples per CPU-second: %.1f (the work done, less skewed by "
+	    "the load than samples/s)\n", B * steps / cpu);
 	printf("bound: %.1f GFLOP per step at %d x %.1f GFLOP/s (one thread's "
 	    "sgemm 1024^3 on CPU time, this run), with nothing but sgemm and "
 	    "no overhead: at most %.1f samples/s\n", flops * 1e-9, nt, one,
