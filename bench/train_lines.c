@@ -397,6 +397,10 @@ main(int argc, char **argv)
 	printf("bound: at %.1f GFLOP/s per thread (sgemm 1024^3, this run) "
 	    "on %d thread(s) with nothing but sgemm, %.1f lines/s\n", peak, nt,
 	    lines / (flops / (peak * 1e9 * nt)));
+	printf("issue #5's target of 40 lines/s would need %.0f GFLOP/s "
+	    "sustained for this network: %s\n", 40 * flops * 1e-9 / lines,
+	    40 * flops * 1e-9 / lines > 2 * peak ? "more than sgemm alone "
+	    "reaches on 2 cores" : "within sgemm's reach on 2 cores");
 
 	/* inference over the same lines: what validation costs */
 	htr_net_profile(net, 0);

@@ -5,7 +5,7 @@
 # time goes (batch building + augmentation, forward/backward per layer, CTC,
 # Adam), then inference speed (validation cost).  The load average is printed:
 # other jobs on the machine skew the figures.
-#   bench/train_lines.sh [steps]          (default 20 steps per thread count)
+#   bench/train_lines.sh [steps]          (default 16 steps per thread count)
 # Data from $HTR_DATA (default ../shared/data relative to the repository).
 set -e
 cd "$(dirname "$0")/.."
@@ -25,6 +25,6 @@ awk -v d="$data/poilus/" 'NR % 4 == 1 { print d $0 }' "$data/poilus/train.tsv" \
 for t in 1 2; do
 	echo "== OPENBLAS_NUM_THREADS=$t"
 	OPENBLAS_NUM_THREADS=$t build/bench/train_lines "$tmp/lines.tsv" \
-	    examples/lines-small.vgsl "${1:-20}" 16
+	    examples/lines-small.vgsl "${1:-16}" 16
 	echo
 done
