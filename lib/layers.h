@@ -135,6 +135,14 @@ void htr_act_backward(
     const float *out,      /* [n] forward output */
     size_t n, int act);
 
+/* g = f'(out) * dout, written (not added) into g, which may not alias
+ * dout or out: the backward of an activation into a scratch buffer. */
+void htr_act_grad(
+    float *g,              /* [n] */
+    const float *dout,     /* [n] */
+    const float *out,      /* [n] forward output */
+    size_t n, int act);
+
 /* Softmax over C values spaced cstride apart, for each of M groups spaced
  * mstride apart (maps: cstride = N*H*W, mstride = 1, M = N*H*W;
  * rows [M][C]: cstride = 1, mstride = C). */
@@ -239,6 +247,25 @@ void htr_lstm_backward(
     const float *wx,       /* [4H][I] */
     const float *wh,       /* [4H][H] */
     const int *len,        /* [N] or NULL */
+    int T, int N, int I, int H, int ldh, int reverse);
+
+/* The same in phases, so that the two directions of a bidirectional
+ * layer can run their recurrences at once (net.c, htr_par_tasks):
+ * forward = forward_input (the input projection of all frames, one big
+ * sgemm, plus the bias) then forward_steps (the recurrence: one small
+ * sgemm and the gate work per step); backward = backward_steps (the
+ * gate gradients of all steps into scratch) then backward_weights (the
+ * big sgemms for dwx, dwh, dx and the bias sum).  Arguments as above. */
+void htr_lstm_forward_input(float *gates, const float *x, const float *wx,
+    const float *b, int T, int N, int I, int H);
+void htr_lstm_forward_steps(float *h, float *c, float *gates,
+    const float *wh, const int *len, int T, int N, int H, int ldh,
+    int reverse);
+void htr_lstm_backward_steps(float *scratch, const float *dh, const float *c,
+    const float *gates, const float *wh, const int *len, int T, int N,
+    int H, int ldh, int reverse);
+void htr_lstm_backward_weights(float *dx, float *dwx, float *dwh, float *db,
+    const float *scratch, const float *h, const float *x, const float *wx,
     int T, int N, int I, int H, int ldh, int reverse);
 
 #endif

@@ -36,7 +36,7 @@ struct layer {
 	int iw, ow;             /* map width, or T, or 1 */
 	size_t out, nout;       /* output in the activation arena */
 	size_t aux, naux;       /* what backward needs besides the output */
-	double flops, fwd_s, bwd_s;
+	double flops, fwd_s, bwd_s, fwd_cpu, bwd_cpu;
 };
 
 struct htr_net {
@@ -375,6 +375,8 @@ htr_net_layer_info(const struct htr_net *net, int i,
 	info->flops = l->flops;
 	info->fwd_s = l->fwd_s;
 	info->bwd_s = l->bwd_s;
+	info->fwd_cpu = l->fwd_cpu;
+	info->bwd_cpu = l->bwd_cpu;
 }
 
 void
@@ -382,7 +384,8 @@ htr_net_profile(struct htr_net *net, int on)
 {
 	net->profile = on;
 	for (int i = 0; i < net->nl; i++)
-		net->l[i].fwd_s = net->l[i].bwd_s = 0;
+		net->l[i].fwd_s = net->l[i].bwd_s = net->l[i].fwd_cpu =
+		    net->l[i].bwd_cpu = 0;
 }
 
 /* ---- forward ------------------------------------------------------------- */
@@ -434,7 +437,7 @@ plan(struct htr_net *net, int N, int W, int mode)
 			break;
 		case K_LSTM:
 			l->naux = (size_t)l->ndir * T * N * 6 * l->H;
-			lscr = maxz(lscr, htr_lstm_scratch(T, N, l->H));
+			lscr = maxz(lscr, l->ndir * htr_lstm_scratch(T, N, l->H));
 			l->flops = 2.0 * l->ndir * T * N * 4 * l->H *
 			    (l->ic + l->H);
 			break;
@@ -507,6 +510,47 @@ act_fwd(float *y, const struct layer *l, int N)
 		htr_act_forward(y, y, l->nout, l->act);
 }
 
+/* The recurrence of one direction d of LSTM layer l (the two directions
+ * of a bidirectional layer run at once: htr_par_tasks). */
+struct lstm_task {
+	struct htr_net *net;
+	const struct layer *l;
+	const float *dout;      /* backward: the output's gradient */
+	size_t scr;             /* backward: scratch floats per direction */
+};
+
+static void
+lstm_fwd_task(void *ctx, int d)
+{
+	const struct lstm_task *k = ctx;
+	const struct layer *l = k->l;
+	struct htr_net *net = k->net;
+	int H = l->H, I = l->ic, T = l->iw, N = net->N, G = 4 * H;
+	const float *q = net->params + l->p + d * (size_t)G * (I + H + 1);
+	float *c = net->act + l->aux + (size_t)d * T * N * 6 * H;
+
+	htr_lstm_forward_steps(net->act + l->out + d * H, c,
+	    c + (size_t)T * N * H, q + (size_t)G * I,
+	    net->lens_full ? NULL : net->lens, T, N, H, l->oc,
+	    l->reverse0 || d == 1);
+}
+
+static void
+lstm_bwd_task(void *ctx, int d)
+{
+	const struct lstm_task *k = ctx;
+	const struct layer *l = k->l;
+	struct htr_net *net = k->net;
+	int H = l->H, I = l->ic, T = l->iw, N = net->N, G = 4 * H;
+	const float *q = net->params + l->p + d * (size_t)G * (I + H + 1);
+	const float *c = net->act + l->aux + (size_t)d * T * N * 6 * H;
+
+	htr_lstm_backward_steps(net->act + net->lscr + d * k->scr,
+	    k->dout + d * H, c, c + (size_t)T * N * H, q + (size_t)G * I,
+	    net->lens_full ? NULL : net->lens, T, N, H, l->oc,
+	    l->reverse0 || d == 1);
+}
+
 static void
 forward_layer(struct htr_net *net, struct layer *l, const float *in,
     int mode)
@@ -554,11 +598,11 @@ forward_layer(struct htr_net *net, struct layer *l, const float *in,
 		for (int d = 0; d < l->ndir; d++) {
 			float *q = p + d * per;
 			float *c = aux + (size_t)d * T * N * 6 * H;
-			htr_lstm_forward(out + d * H, c, c + (size_t)T * N * H, in,
-			    q, q + (size_t)G * I, q + (size_t)G * (I + H),
-			    net->lens_full ? NULL : net->lens, T, N, I, H,
-			    l->oc, l->reverse0 || d == 1);
+			htr_lstm_forward_input(c + (size_t)T * N * H, in, q,
+			    q + (size_t)G * (I + H), T, N, I, H);
 		}
+		struct lstm_task k = { net, l, NULL, 0 };
+		htr_par_tasks(l->ndir, lstm_fwd_task, &k);
 		break;
 	}
 	case K_LIN:
@@ -657,11 +701,14 @@ htr_net_forward(struct htr_net *net, const float *x, int N, int W,
 		net->x0 = x;
 	for (int i = 0; i < net->nl; i++) {
 		double t0 = net->profile ? htr_clock_seconds() : 0;
+		double c0 = net->profile ? htr_clock_cpu_seconds() : 0;
 		forward_layer(net, &net->l[i], input_of(net, i), mode);
 		if (net->masked)
 			mask(net, i, net->act + net->l[i].out);
-		if (net->profile)
+		if (net->profile) {
 			net->l[i].fwd_s += htr_clock_seconds() - t0;
+			net->l[i].fwd_cpu += htr_clock_cpu_seconds() - c0;
+		}
 	}
 	net->mode = mode;
 	net->have_fwd = 1;
@@ -791,12 +838,12 @@ act_bwd(struct htr_net *net, const struct layer *l, const float *dout)
 
 	if (l->act == HTR_ACT_LINEAR)
 		return dout;
-	memset(t, 0, l->nout * sizeof *t);
 	if (l->act == HTR_ACT_SOFTMAX) {
 		size_t m = l->nout / l->oc;
+		htr_par_zero(t, l->nout);
 		htr_softmax_backward(t, dout, out, l->oc, m, m, 1);
 	} else
-		htr_act_backward(t, dout, out, l->nout, l->act);
+		htr_act_grad(t, dout, out, l->nout, l->act);
 	return t;
 }
 
@@ -854,15 +901,15 @@ backward_layer(struct htr_net *net, struct layer *l, float *din,
 	case K_LSTM: {
 		int H = l->H, I = l->ic, T = l->iw, G = 4 * H;
 		size_t per = (size_t)G * (I + H + 1);
+		size_t scr = htr_lstm_scratch(T, N, H);
+		struct lstm_task k = { net, l, dout, scr };
+		htr_par_tasks(l->ndir, lstm_bwd_task, &k);
 		for (int d = 0; d < l->ndir; d++) {
-			const float *q = p + d * per;
 			float *dq = dp + d * per;
-			const float *c = aux + (size_t)d * T * N * 6 * H;
-			htr_lstm_backward(din, dq, dq + (size_t)G * I,
-			    dq + (size_t)G * (I + H), net->act + net->lscr,
-			    dout + d * H, out + d * H, c, c + (size_t)T * N * H, in,
-			    q, q + (size_t)G * I, net->lens_full ? NULL : net->lens,
-			    T, N, I, H, l->oc, l->reverse0 || d == 1);
+			htr_lstm_backward_weights(din, dq, dq + (size_t)G * I,
+			    dq + (size_t)G * (I + H), net->act + net->lscr + d * scr,
+			    out + d * H, in, p + d * per, T, N, I, H, l->oc,
+			    l->reverse0 || d == 1);
 		}
 		break;
 	}
@@ -897,16 +944,19 @@ htr_net_backward(struct htr_net *net)
 	for (int i = net->nl - 1; i >= 0; i--) {
 		struct layer *l = &net->l[i];
 		double t0 = net->profile ? htr_clock_seconds() : 0;
+		double c0 = net->profile ? htr_clock_cpu_seconds() : 0;
 		float *din = NULL;
 		if (i > 0) {
 			din = net->dact + net->l[i - 1].out;
-			memset(din, 0, net->l[i - 1].nout * sizeof *din);
+			htr_par_zero(din, net->l[i - 1].nout);
 		}
 		if (net->masked)
 			mask(net, i, net->dact + l->out);
 		backward_layer(net, l, din, input_of(net, i));
-		if (net->profile)
+		if (net->profile) {
 			l->bwd_s += htr_clock_seconds() - t0;
+			l->bwd_cpu += htr_clock_cpu_seconds() - c0;
+		}
 	}
 	return 0;
 }

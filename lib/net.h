@@ -91,6 +91,7 @@ struct htr_net_layer_info {
 	                           (sequences: out_c features, out_h 1, out_w T) */
 	double flops;           /* forward multiply-adds x2, last batch */
 	double fwd_s, bwd_s;    /* accumulated seconds when profiling */
+	double fwd_cpu, bwd_cpu;/* the same in CPU seconds, all threads */
 };
 int htr_net_nlayers(const struct htr_net *net);
 void htr_net_layer_info(const struct htr_net *net, int i,

@@ -119,6 +119,52 @@ htr_act_backward(float *din, const float *dout, const float *out, size_t n,
 	htr_par_for(n, 3, act_bwd_chunk, &k);
 }
 
+/* g = f'(out) dout, written rather than added: no pass to zero g first. */
+static void
+act_grad(float *restrict g, const float *restrict dout,
+    const float *restrict out, size_t n, int act)
+{
+	size_t i = 0;
+
+	switch (act) {
+	case HTR_ACT_RELU:
+	case HTR_ACT_LEAKY: {
+		float k = act == HTR_ACT_RELU ? 0 : HTR_LEAKY_SLOPE;
+		for (; i + 8 <= n; i += 8)
+			for (int j = 0; j < 8; j++) {
+				float f = out[i + j] > 0.f ? 1.f : k;
+				g[i + j] = f * dout[i + j];
+			}
+		for (; i < n; i++) {
+			float f = out[i] > 0.f ? 1.f : k;
+			g[i] = f * dout[i];
+		}
+		break;
+	}
+	default:
+		memset(g, 0, n * sizeof *g);
+		act_bwd(g, dout, out, n, act);
+		break;
+	}
+}
+
+static void
+act_grad_chunk(void *ctx, size_t lo, size_t hi)
+{
+	const struct actk *k = ctx;
+
+	act_grad(k->din + lo, k->dout + lo, k->out + lo, hi - lo, k->act);
+}
+
+void
+htr_act_grad(float *g, const float *dout, const float *out, size_t n,
+    int act)
+{
+	struct actk k = { NULL, g, dout, out, act };
+
+	htr_par_for(n, 3, act_grad_chunk, &k);
+}
+
 void
 htr_softmax_forward(float *out, const float *in, int C, size_t cstride,
     size_t M, size_t mstride)

@@ -150,6 +150,41 @@ col2im(float *din, const float *col, int n0, int g, int N, int Ci, int H,
 	htr_par_for(Ci, 2 * (size_t)kh * kw * g * Ho * Wo, col2im_ch, &k);
 }
 
+/* The bias of each output channel: added to its map (forward), its
+ * gradient summed (backward: per channel in one thread, so the sum does
+ * not depend on the thread count). */
+struct bias {
+	float *out, *db;
+	const float *in;        /* b (forward) or dout (backward) */
+	int ld;                 /* values per channel */
+};
+
+static void
+bias_add(void *ctx, size_t c0, size_t c1)
+{
+	const struct bias *k = ctx;
+
+	for (size_t c = c0; c < c1; c++) {
+		float *o = k->out + c * k->ld, bb = k->in[c];
+		for (int i = 0; i < k->ld; i++)
+			o[i] += bb;
+	}
+}
+
+static void
+bias_sum(void *ctx, size_t c0, size_t c1)
+{
+	const struct bias *k = ctx;
+
+	for (size_t c = c0; c < c1; c++) {
+		const float *d = k->in + c * k->ld;
+		double s = 0;
+		for (int i = 0; i < k->ld; i++)
+			s += d[i];
+		k->db[c] += (float)s;
+	}
+}
+
 static int
 group(size_t ncol, int N, int Ci, int kh, int kw, int Ho, int Wo)
 {
@@ -180,11 +215,8 @@ htr_conv_forward(float *out, float *col, size_t ncol, const float *in,
 			    out + (size_t)n0 * hw, ld);
 		}
 	}
-	for (int co = 0; co < Co; co++) {
-		float *o = out + (size_t)co * ld, bb = b[co];
-		for (int i = 0; i < ld; i++)
-			o[i] += bb;
-	}
+	struct bias k = { out, NULL, b, ld };
+	htr_par_for(Co, ld, bias_add, &k);
 }
 
 void
@@ -196,13 +228,8 @@ htr_conv_backward(float *din, float *dw, float *db, float *col,
 	int K = Ci * kh * kw, hw = Ho * Wo;
 	int ld = N * hw;
 
-	for (int co = 0; co < Co; co++) {
-		const float *d = dout + (size_t)co * ld;
-		double s = 0;
-		for (int i = 0; i < ld; i++)
-			s += d[i];
-		db[co] += (float)s;
-	}
+	struct bias k = { NULL, db, dout, ld };
+	htr_par_for(Co, ld, bias_sum, &k);
 	if (direct(kh, kw, sh, sw)) {
 		htr_sgemm(0, 1, Co, K, ld, 1, dout, ld, in, ld, 1, dw, K);
 		if (din)

@@ -1,6 +1,7 @@
 /* par.c — parallel for on short-lived POSIX threads. */
 #include <cblas.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "par.h"
 
@@ -62,4 +63,59 @@ htr_par_for(size_t n, size_t cost, void (*fn)(void *, size_t, size_t),
 		else
 			run(&c[i]);   /* no thread: do it here */
 	}
+}
+
+struct task {
+	void (*fn)(void *, int);
+	void *ctx;
+	int i;
+};
+
+static void *
+run_task(void *p)
+{
+	struct task *t = p;
+
+	t->fn(t->ctx, t->i);
+	return NULL;
+}
+
+void
+htr_par_tasks(int n, void (*fn)(void *, int), void *ctx)
+{
+	int nt = openblas_get_num_threads();
+
+	if (nt < 2 || n < 2 || n > MAXT) {
+		for (int i = 0; i < n; i++)
+			fn(ctx, i);
+		return;
+	}
+	struct task t[MAXT];
+	pthread_t th[MAXT];
+	int started[MAXT] = { 0 };
+	openblas_set_num_threads(1);
+	for (int i = 0; i < n; i++)
+		t[i].fn = fn, t[i].ctx = ctx, t[i].i = i;
+	for (int i = 1; i < n; i++)
+		started[i] = pthread_create(&th[i], NULL, run_task, &t[i]) == 0;
+	run_task(&t[0]);
+	for (int i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			run_task(&t[i]);
+	}
+	openblas_set_num_threads(nt);
+}
+
+static void
+zero_chunk(void *ctx, size_t lo, size_t hi)
+{
+	memset((float *)ctx + lo, 0, (hi - lo) * sizeof (float));
+}
+
+void
+htr_par_zero(float *p, size_t n)
+{
+	htr_par_for(n, 1, zero_chunk, p);
 }

@@ -16,4 +16,17 @@ int htr_par_threads(void);
 void htr_par_for(size_t n, size_t cost, void (*fn)(void *ctx, size_t lo,
     size_t hi), void *ctx);
 
+/* p[0..n-1] = 0, in parallel when n is large. */
+void htr_par_zero(float *p, size_t n);
+
+/* Calls fn(ctx, i) for i in [0, n) (n <= 16) at once, one thread each,
+ * with OpenBLAS held to one thread meanwhile: for independent chains of
+ * small sgemms that OpenBLAS cannot spread over the cores itself (the two
+ * directions of an LSTM).  In order, in the caller's thread, when
+ * htr_par_threads() is 1 or n is 1.  It changes OpenBLAS's thread count
+ * for the whole process while it runs: callers that use OpenBLAS from
+ * several threads of their own must run OpenBLAS with one thread (as
+ * htr-serve does), which makes this plain serial. */
+void htr_par_tasks(int n, void (*fn)(void *ctx, int i), void *ctx);
+
 #endif

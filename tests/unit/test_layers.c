@@ -653,6 +653,32 @@ test_lstm(void)
 	test_lstm_padding();
 }
 
+/* htr_act_grad writes exactly what zero + htr_act_backward adds. */
+static void
+test_act_grad(void)
+{
+	enum { n = 1003 };
+	float out[n], dout[n], a[n], b[n];
+	int acts[] = { HTR_ACT_LINEAR, HTR_ACT_RELU, HTR_ACT_LEAKY, HTR_ACT_TANH,
+	    HTR_ACT_SIGMOID };
+
+	for (int k = 0; k < 5; k++) {
+		for (int i = 0; i < n; i++) {
+			out[i] = 2 * htr_rng_uniform(&rng) - 1;
+			dout[i] = 2 * htr_rng_uniform(&rng) - 1;
+			a[i] = 7;   /* overwritten */
+			b[i] = 0;
+		}
+		htr_act_grad(a, dout, out, n, acts[k]);
+		htr_act_backward(b, dout, out, n, acts[k]);
+		int same = 1;
+		for (int i = 0; i < n; i++)
+			same &= a[i] == b[i];
+		CHECKF(same, "act %d: htr_act_grad differs from htr_act_backward",
+		    acts[k]);
+	}
+}
+
 int
 main(void)
 {
@@ -662,6 +688,7 @@ main(void)
 	test_pool();
 	test_batchnorm();
 	test_elementwise();
+	test_act_grad();
 	test_linear();
 	test_reshape();
 	test_lstm();

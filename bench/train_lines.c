@@ -1,0 +1,430 @@
+/* train_lines.c — training throughput, in lines/s, of a line recognizer on
+ * real handwritten lines, with the recipe's batch and augmentation
+ * (models/recipes/line.sh), and where the time goes: building the batch
+ * (augmentation), forward and backward per layer, CTC loss, Adam; then
+ * inference speed (what validation costs).  The PNG decoding and scaling
+ * happen once, before the first step (htr_set_prepare), and are timed on
+ * their own.
+ *
+ * usage: train_lines manifest.tsv net.vgsl [steps [batch]]
+ *        (defaults 24 steps of 16 lines; the net file may hold # comments) */
+#include <cblas.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "augment.h"
+#include "clock.h"
+#include "dataset.h"
+#include "htr.h"
+#include "labels.h"
+#include "net.h"
+#include "rng.h"
+#include "trainer.h"
+
+static void
+loadavg(const char *when)
+{
+	char buf[128] = "?\n";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof buf, f))
+			strcpy(buf, "?\n");
+		fclose(f);
+	}
+	printf("load average %s: %s", when, buf);
+}
+
+static void
+machine(void)
+{
+	char line[256], model[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (f) {
+		while (fgets(line, sizeof line, f))
+			if (!strncmp(line, "model name", 10)) {
+				char *p = strchr(line, ':');
+				snprintf(model, sizeof model, "%s", p ? p + 2 : line);
+				model[strcspn(model, "\n")] = 0;
+				break;
+			}
+		fclose(f);
+	}
+	printf("machine: %s, %ld cores online, OpenBLAS %d threads (%s)\n",
+	    model, sysconf(_SC_NPROCESSORS_ONLN), openblas_get_num_threads(),
+	    openblas_get_config());
+}
+
+/* The VGSL text of a file: # comment lines dropped, lines joined. */
+static char *
+read_vgsl(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], *s = calloc(1, 65536);
+	size_t n = 0;
+
+	if (!f || !s) {
+		free(s);
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\r\n")] = 0;
+		n += snprintf(s + n, 65536 - n, "%s ", line);
+		if (n >= 65000)
+			break;
+	}
+	fclose(f);
+	return s;
+}
+
+/* GFLOP/s of one thread's sgemm 1024^3 (CPU time, best of 3). */
+static double
+sgemm_speed(void)
+{
+	int n = 1024, nt = openblas_get_num_threads();
+	float *a = malloc((size_t)n * n * sizeof *a);
+	float *c = malloc((size_t)n * n * sizeof *c);
+	double best = 1e30;
+
+	for (size_t i = 0; i < (size_t)n * n; i++)
+		a[i] = (float)(i % 7) * 0.1f;
+	openblas_set_num_threads(1);
+	for (int r = 0; r < 4; r++) {
+		double t0 = htr_clock_cpu_seconds();
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
+		    1, a, n, a, n, 0, c, n);
+		double t = htr_clock_cpu_seconds() - t0;
+		if (r > 0 && t < best)
+			best = t;
+	}
+	openblas_set_num_threads(nt);
+	free(a), free(c);
+	return 2.0 * n * n * n / best * 1e-9;
+}
+
+/* The next batch built in the background, as htr_train does with more
+ * than one thread (same RNG order as a serial run). */
+struct pre {
+	pthread_t th;
+	const struct htr_set *s;
+	const long *idx;
+	int B, W, H, rc;
+	const struct htr_augment *aug;
+	struct htr_rng rng;
+	float *x;
+	int *widths;
+	double cpu;             /* the thread's CPU seconds */
+};
+
+static void *
+pre_run(void *p)
+{
+	struct pre *f = p;
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	f->rc = htr_set_batch(f->x, f->widths, f->s, f->idx, f->B, f->W, f->H,
+	    f->aug, &f->rng) < 0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	f->cpu = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9;
+	return NULL;
+}
+
+struct wi {
+	int w;
+	long i;
+};
+
+static int
+cmp_wi(const void *a, const void *b)
+{
+	const struct wi *x = a, *y = b;
+
+	return x->w != y->w ? (x->w > y->w) - (x->w < y->w) :
+	    (x->i > y->i) - (x->i < y->i);
+}
+
+/* The trainer's batch order: shuffled, chunks of 32 batches sorted by
+ * width, batches in random order. */
+static void
+make_order(long *order, const struct htr_set *s, int B, struct htr_rng *rng)
+{
+	long n = s->n, chunk = 32L * B, nb = n / B;
+	int *perm = malloc(n * sizeof *perm), *bp = malloc(nb * sizeof *bp);
+	struct wi *p = malloc(n * sizeof *p);
+
+	for (long i = 0; i < n; i++)
+		perm[i] = (int)i;
+	htr_rng_shuffle(rng, perm, (int)n);
+	for (long i = 0; i < n; i++)
+		p[i].w = s->width[perm[i]], p[i].i = perm[i];
+	for (long c = 0; c < n; c += chunk)
+		qsort(p + c, n - c < chunk ? n - c : chunk, sizeof *p, cmp_wi);
+	for (long b = 0; b < nb; b++)
+		bp[b] = (int)b;
+	htr_rng_shuffle(rng, bp, (int)nb);
+	for (long b = 0; b < nb; b++)
+		for (int k = 0; k < B; k++)
+			order[b * B + k] = p[(long)bp[b] * B + k].i;
+	free(perm), free(bp), free(p);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct htr_dataset ds;
+	struct htr_alphabet alpha;
+	struct htr_set set;
+	struct htr_augment aug;
+	struct htr_rng rng, arng;
+	struct htr_adam adam;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: train_lines manifest.tsv net.vgsl "
+		    "[steps [batch]]\n");
+		return 2;
+	}
+	int steps = argc > 3 ? atoi(argv[3]) : 24;
+	int B = argc > 4 ? atoi(argv[4]) : 16;
+	char *vgsl = read_vgsl(argv[2]);
+	if (steps < 1 || B < 1 || !vgsl) {
+		fprintf(stderr, "train_lines: bad arguments or %s unreadable\n",
+		    argv[2]);
+		return 2;
+	}
+	machine();
+	loadavg("before");
+	double peak = sgemm_speed();
+
+	double t0 = htr_clock_seconds();
+	htr_dataset_init(&ds);
+	if (htr_dataset_add_tsv(&ds, argv[1]) || htr_labels_alphabet(&alpha,
+	    &ds)) {
+		fprintf(stderr, "train_lines: %s\n", htr_errmsg());
+		return 1;
+	}
+	struct htr_net *net = htr_net_create(vgsl, alpha.n, 1);
+	if (!net || htr_set_prepare(&set, &ds, net, &alpha, 1)) {
+		fprintf(stderr, "train_lines: %s\n", htr_errmsg());
+		return 1;
+	}
+	double tprep = htr_clock_seconds() - t0;
+	if (set.n < (long)B * steps) {
+		fprintf(stderr, "train_lines: %ld lines, need %ld\n", set.n,
+		    (long)B * steps);
+		return 1;
+	}
+	long wsum = 0;
+	int wmax = 0;
+	for (long i = 0; i < set.n; i++) {
+		wsum += set.width[i];
+		wmax = set.width[i] > wmax ? set.width[i] : wmax;
+	}
+	printf("network: %s, %zu parameters, %d classes, batch %d\n",
+	    htr_net_vgsl(net), htr_net_nparams(net), alpha.n, B);
+	printf("data: %ld lines of %s at height %d, mean width %.0f, max %d; "
+	    "read+decode+scale %.2f s (%.0f lines/s, once per run)\n", set.n,
+	    argv[1], htr_net_input_height(net), (double)wsum / set.n, wmax,
+	    tprep, set.n / tprep);
+
+	/* the recipe's augmentation (models/recipes/line.sh) */
+	memset(&aug, 0, sizeof aug);
+	aug.scale = 0.1f, aug.rotate = 1.5f, aug.shear = 0.3f;
+	aug.translate = 0.03f, aug.elastic = 1, aug.clean = 0.3f;
+	htr_rng_seed(&rng, 7);
+	htr_rng_seed(&arng, 8);
+	htr_adam_defaults(&adam);
+	adam.clip = 5;
+
+	long *order = malloc(set.n * sizeof *order);
+	make_order(order, &set, B, &rng);
+	int H = htr_net_input_height(net);
+	float *xs[2];
+	int *ws[2];
+	for (int k = 0; k < 2; k++) {
+		xs[k] = malloc((size_t)B * H * (wmax + 1) * sizeof *xs[k]);
+		ws[k] = malloc(B * sizeof *ws[k]);
+	}
+	int *lens = malloc(B * sizeof *lens), *labels = NULL;
+	int bg = openblas_get_num_threads() > 1, running = 0;
+	struct pre pre = { 0 };
+	double bgcpu = 0;
+	double tbat = 0, tf = 0, tl = 0, tb = 0, ta = 0, cpu = 0, loss = 0;
+	double cb[5] = { 0 }, cc[6];
+	long cols = 0, used = 0, lines = 0, ow[64] = { 0 };
+	double fl[64] = { 0 };
+	/* warm-up step on the widest batch of the run: the activation
+	 * arenas then have their final size, as they soon do in training */
+	int widest = 0;
+	for (int s = 0, wm = 0; s < steps; s++) {
+		int w = htr_set_batch_width(&set, order + (long)s * B, B);
+		if (w > wm)
+			wm = w, widest = s;
+	}
+	for (int s = -1; s < steps; s++) {
+		long *idx = order + (long)(s < 0 ? widest : s) * B;
+		float *x = xs[(s + 2) & 1];
+		int *widths = ws[(s + 2) & 1];
+		if (s == 0) {
+			htr_net_profile(net, 1);
+			cpu = htr_clock_cpu_seconds();
+		}
+		double a0 = htr_clock_seconds();
+		cc[0] = htr_clock_cpu_seconds();
+		int W = htr_set_batch_width(&set, idx, B), nlab = 0;
+		if (running) {
+			/* built during the last step */
+			pthread_join(pre.th, NULL);
+			running = 0;
+			if (pre.rc)
+				goto fail;
+			arng = pre.rng;
+			if (s >= 0)
+				bgcpu += pre.cpu;
+		} else if (htr_set_batch(x, widths, &set, idx, B, W, H, &aug,
+		    &arng) < 0)
+			goto fail;
+		if (bg && s + 1 < steps) {
+			pre.s = &set, pre.idx = order + (long)(s + 1) * B;
+			pre.B = B, pre.H = H, pre.aug = &aug, pre.rng = arng;
+			pre.W = htr_set_batch_width(&set, pre.idx, B);
+			pre.x = xs[(s + 3) & 1], pre.widths = ws[(s + 3) & 1];
+			running = pthread_create(&pre.th, NULL, pre_run, &pre) == 0;
+			if (!running)
+				goto fail;
+		}
+		double a1 = htr_clock_seconds();
+		cc[1] = htr_clock_cpu_seconds();
+		if (htr_net_forward(net, x, B, W, widths, HTR_NET_TRAIN) < 0)
+			goto fail;
+		double a2 = htr_clock_seconds();
+		cc[2] = htr_clock_cpu_seconds();
+		for (int n = 0; n < B; n++)
+			nlab += set.label_len[idx[n]];
+		free(labels);
+		labels = malloc((nlab + 1) * sizeof *labels);
+		nlab = 0;
+		for (int n = 0; n < B; n++) {
+			lens[n] = set.label_len[idx[n]];
+			memcpy(labels + nlab, set.labels + set.label_off[idx[n]],
+			    lens[n] * sizeof *labels);
+			nlab += lens[n];
+		}
+		loss = htr_net_loss_ctc(net, labels, lens, NULL, NULL);
+		double a3 = htr_clock_seconds();
+		cc[3] = htr_clock_cpu_seconds();
+		if (loss < 0 || htr_net_zero_grad(net) || htr_net_backward(net))
+			goto fail;
+		double a4 = htr_clock_seconds();
+		cc[4] = htr_clock_cpu_seconds();
+		if (htr_net_adam_step(net, &adam) < 0)
+			goto fail;
+		double a5 = htr_clock_seconds();
+		cc[5] = htr_clock_cpu_seconds();
+		if (s < 0)
+			continue;
+		tbat += a1 - a0, tf += a2 - a1, tl += a3 - a2, tb += a4 - a3;
+		ta += a5 - a4;
+		for (int k = 0; k < 5; k++)
+			cb[k] += cc[k + 1] - cc[k];
+		for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++) {
+			struct htr_net_layer_info li;
+			htr_net_layer_info(net, i, &li);
+			fl[i] += li.flops;
+			ow[i] += li.out_w;
+		}
+		lines += B;
+		cols += (long)B * W;
+		for (int n = 0; n < B; n++)
+			used += widths[n];
+	}
+	cpu = htr_clock_cpu_seconds() - cpu;
+	double total = tbat + tf + tl + tb + ta;
+
+	double flops = 0;
+	printf("\nper layer, ms per step (wall / CPU of all threads) and "
+	    "GFLOP/s on CPU time:\n");
+	printf("%-12s %15s %15s %7s %8s %8s\n", "layer", "forward",
+	    "backward", "out w", "fwd GF/s", "bwd GF/s");
+	for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++) {
+		struct htr_net_layer_info li;
+		htr_net_layer_info(net, i, &li);
+		double bf = (i ? 2 : 1) * fl[i];   /* layer 0: no input grad */
+		flops += fl[i] + bf;
+		printf("%-12s %7.1f /%6.1f %7.1f /%6.1f %7.0f", li.tok,
+		    li.fwd_s / steps * 1e3, li.fwd_cpu / steps * 1e3,
+		    li.bwd_s / steps * 1e3, li.bwd_cpu / steps * 1e3,
+		    (double)ow[i] / steps);
+		if (fl[i] > 0)
+			printf(" %8.1f %8.1f", fl[i] / li.fwd_cpu * 1e-9,
+			    bf / li.bwd_cpu * 1e-9);
+		printf("\n");
+	}
+	static const char *ph[5] = { "batch+augment", "forward", "CTC loss",
+	    "backward", "Adam" };
+	double tw[5] = { tbat, tf, tl, tb, ta };
+	printf("\nper step (batch %d, mean padded width %.0f, %.1f%% of the "
+	    "columns are padding), ms wall / CPU:\n", B,
+	    (double)cols / B / steps, 100.0 * (cols - used) / cols);
+	if (bg) {
+		/* the batch thread's CPU time shows in the phases it overlaps */
+		cb[0] = bgcpu;
+		printf("  (batch+augment runs in the background: wall = time "
+		    "waited for it; its CPU time also counts in the phases it "
+		    "overlapped)\n");
+	}
+	for (int k = 0; k < 5; k++)
+		printf("  %-14s %7.1f / %7.1f  (%4.1f%% of the CPU time)\n",
+		    ph[k], tw[k] / steps * 1e3, cb[k] / steps * 1e3,
+		    100 * cb[k] / cpu);
+	printf("  %-14s %7.1f / %7.1f\n", "total", total / steps * 1e3,
+	    cpu / steps * 1e3);
+	int nt = openblas_get_num_threads();
+	printf("training: %.1f lines/s with %d thread(s) (wall; loss %.2f); "
+	    "%.1f lines per CPU-second\n", lines / total, nt, loss,
+	    lines / cpu);
+	printf("work: %.1f GFLOP per step (sgemm), %.1f GFLOP/s achieved on "
+	    "CPU time\n", flops / steps * 1e-9, flops / cpu * 1e-9);
+	printf("bound: at %.1f GFLOP/s per thread (sgemm 1024^3, this run) "
+	    "on %d thread(s) with nothing but sgemm, %.1f lines/s\n", peak, nt,
+	    lines / (flops / (peak * 1e9 * nt)));
+	printf("issue #5's target of 40 lines/s would need %.0f GFLOP/s "
+	    "sustained for this network: %s\n", 40 * flops * 1e-9 / lines,
+	    40 * flops * 1e-9 / lines > 2 * peak ? "more than sgemm alone "
+	    "reaches on 2 cores" : "within sgemm's reach on 2 cores");
+
+	/* inference over the same lines: what validation costs */
+	htr_net_profile(net, 0);
+	struct htr_set sub = set;
+	sub.n = (long)B * 8;
+	double e0 = htr_clock_seconds();
+	if (htr_evaluate(net, alpha.sym, &sub, B, NULL, NULL))
+		goto fail;
+	double te = htr_clock_seconds() - e0;
+	printf("inference (validation): %.1f lines/s\n", sub.n / te);
+	printf("PyTorch 1.13, similar CRNN, same machine (issue #5): about "
+	    "4 lines/s training\n");
+	loadavg("after");
+
+	htr_set_free(&set);
+	htr_net_free(net);
+	htr_alphabet_free(&alpha);
+	htr_dataset_free(&ds);
+	free(order), free(lens), free(labels);
+	for (int k = 0; k < 2; k++)
+		free(xs[k]), free(ws[k]);
+	free(vgsl);
+	return 0;
+fail:
+	fprintf(stderr, "train_lines: %s\n", htr_errmsg());
+	return 1;
+}
