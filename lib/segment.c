@@ -31,7 +31,7 @@
 #define RIDGE_SEP     0.5    /* two ridges in a column at least this apart */
 #define TRACK_DY      0.15   /* a ridge moves at most this per column (P) */
 #define TRACK_GAP     1.5    /* a track survives a gap this long (P) */
-#define MERGE_GAP     2.0    /* collinear tracks this far apart merge (P) */
+#define MERGE_GAP     4.0    /* collinear tracks this far apart merge (P) */
 #define MERGE_DY      0.3    /* ... when this close in y (P) */
 #define LINE_MIN_W    1.0    /* shorter tracks are not lines (P) */
 #define DX_WEIGHT     1.0    /* distance beyond a ridge's end counts 1:1 */
@@ -41,7 +41,7 @@
 #define HALF_PEAK     0.5    /* a period at 1/2 or 1/3 of the best one
                               * this strong is the pitch */
 #define PITCH_HI      4      /* longest pitch looked for (ch) */
-#define SPLIT_GAP     2.0    /* a line splits at gaps wider than this (P) */
+#define SPLIT_GAP     3.0    /* a line splits at gaps wider than this (P) */
 #define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
 #define SHORT_W       0.35   /* narrower lines (of the median line) go */
 #define SALVAGE       0.35   /* frame ink this near a ridge is text (P) */

@@ -16,7 +16,7 @@
  * to; a component that crosses two ridges (an ascender touching a
  * descender) is split pixel by pixel between them; ink farther than 0.6
  * pitch from its ridge is dropped.  A line is split at gaps wider than
- * 2 pitches, and a line sticking out left of the text at a narrower gap
+ * 3 pitches, and a line sticking out left of the text at a narrower gap
  * at the text's edge (a margin note on its row); lines wholly outside the
  * span of the median line (margin notes), low lines (small print), lines
  * narrower than 0.35 of the median line (stamps, page numbers) and lines
