@@ -8,8 +8,9 @@
 #
 #	bench/segment.sh [valid|train|all]     (default: valid, then train)
 #
-# valid = the pages of the writers in poilus/valid.tsv (the set to tune on),
-# train = the pages of the writers in poilus/train.tsv.  Data from $HTR_DATA
+# valid = the pages of the writers in poilus/valid.tsv (unseen writers: the
+# figure to report), train = the pages of the writers in poilus/train.tsv
+# (the set to tune on).  Data from $HTR_DATA
 # (default ../shared/data next to the repository).
 top=$(cd "$(dirname "$0")/.." && pwd)
 HTR_DATA=${HTR_DATA:-$top/../shared/data}

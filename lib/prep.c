@@ -296,9 +296,11 @@ htr_prep_binarize_otsu(struct htr_image *im)
 	return t;
 }
 
-/* Sauvola's threshold of im into out (0 ink, 255 paper). */
+/* Sauvola's threshold of im into out: 'ink' where a pixel is at most the
+ * threshold or its window's mean is below 'dark', else 'paper'. */
 static int
-sauvola(unsigned char *out, const struct htr_image *im, int window, double k)
+sauvola(unsigned char *out, const struct htr_image *im, int window, double k,
+    int dark, unsigned char ink, unsigned char paper)
 {
 	int w = im->w, h = im->h, r;
 	int64_t *col, *colsq, *pre, *presq;
@@ -350,7 +352,7 @@ sauvola(unsigned char *out, const struct htr_image *im, int window, double k)
 			double t = m * (1 + k * (s / 128 - 1));
 			size_t i = (size_t)y * w + x;
 
-			out[i] = im->pix[i] <= t ? 0 : 255;
+			out[i] = im->pix[i] <= t || m < dark ? ink : paper;
 		}
 	}
 	free(col);
@@ -362,13 +364,20 @@ htr_prep_binarize_sauvola(struct htr_image *im, int window, double k)
 {
 	unsigned char *out = htr_alloc((size_t)im->w * im->h, 1);
 
-	if (!out || sauvola(out, im, window, k)) {
+	if (!out || sauvola(out, im, window, k, 0, 0, 255)) {
 		free(out);
 		return -1;
 	}
 	free(im->pix);
 	im->pix = out;
 	return 0;
+}
+
+int
+htr_prep_sauvola_mask(unsigned char *ink, const struct htr_image *im,
+    int window, double k, int dark)
+{
+	return sauvola(ink, im, window, k, dark, 1, 0);
 }
 
 /* ------------------------------------------------ connected components */
@@ -550,7 +559,8 @@ ink_points(const struct htr_image *im, size_t cap, struct points *p)
 	size_t n = (size_t)im->w * im->h, cnt = 0, step, k = 0;
 
 	memset(p, 0, sizeof *p);
-	if (!(bin.pix = htr_alloc(n, 1)) || sauvola(bin.pix, im, 25, 0.3))
+	if (!(bin.pix = htr_alloc(n, 1)) ||
+	    sauvola(bin.pix, im, 25, 0.3, 0, 0, 255))
 		goto fail;
 	for (size_t i = 0; i < n; i++)
 		cnt += bin.pix[i] == 0;

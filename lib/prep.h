@@ -66,6 +66,12 @@ int  htr_prep_binarize_otsu(struct htr_image *im);
  * image): O(n) time, O(w) extra memory.  Typical: window 25, k 0.2..0.5.
  * window is made odd (at least 3). */
 int  htr_prep_binarize_sauvola(struct htr_image *im, int window, double k);
+/* The same threshold as a mask: ink[i] = 1 where pixel i is at most
+ * Sauvola's threshold or where its window's mean is below 'dark' (a solid
+ * dark region, such as the scanner's lid around a page; 0: none), else 0.
+ * ink holds w * h bytes.  Returns 0 or -1 (htr_fail). */
+int  htr_prep_sauvola_mask(unsigned char *ink, const struct htr_image *im,
+	int window, double k, int dark);
 
 /* ---- geometry ---- */
 

@@ -2,18 +2,20 @@
  * method.  Sizes below are in units of the page's typical component height
  * (ch) or of its line pitch (P), both measured on the page, so the same
  * settings work at any resolution.  Values were chosen on the Poilus pages
- * of the validation writers (bench/segment.sh). */
+ * (bench/segment.sh): the first ones on the validation writers' pages, the
+ * margin, text block and box trim ones on the training writers' pages,
+ * with the validation pages kept for checking. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "htr.h"
+#include "prep.h"
 #include "segment.h"
 
 /* Tunables: sizes relative to ch (the typical component height) or to P
  * (the line pitch). */
 #define SAUVOLA_K     0.25
-#define SAUVOLA_R     128.0
 #define FRAME_H       3.5    /* any component taller (P): dropped */
 #define STROKE_LEN    3.0    /* a component this long (P) with less ink */
 #define STROKE_INK    1.5    /* than this many stroke widths x length: a
@@ -29,7 +31,7 @@
 #define RIDGE_SEP     0.5    /* two ridges in a column at least this apart */
 #define TRACK_DY      0.15   /* a ridge moves at most this per column (P) */
 #define TRACK_GAP     1.5    /* a track survives a gap this long (P) */
-#define MERGE_GAP     2.0    /* collinear tracks this far apart merge (P) */
+#define MERGE_GAP     4.0    /* collinear tracks this far apart merge (P) */
 #define MERGE_DY      0.3    /* ... when this close in y (P) */
 #define LINE_MIN_W    1.0    /* shorter tracks are not lines (P) */
 #define DX_WEIGHT     1.0    /* distance beyond a ridge's end counts 1:1 */
@@ -39,15 +41,29 @@
 #define HALF_PEAK     0.5    /* a period at 1/2 or 1/3 of the best one
                               * this strong is the pitch */
 #define PITCH_HI      4      /* longest pitch looked for (ch) */
-#define SPLIT_GAP     2.0    /* a line splits at gaps wider than this (P) */
+#define SPLIT_GAP     3.0    /* a line splits at gaps wider than this (P) */
 #define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
 #define SHORT_W       0.35   /* narrower lines (of the median line) go */
 #define SALVAGE       0.35   /* frame ink this near a ridge is text (P) */
+#define MARGIN_OUT    2.0    /* a line sticking out of the text block
+                              * this much (P) may hold a margin note */
+#define MARGIN_GAP    0.6    /* cut at a gap this wide (P) */
+#define MARGIN_TOL    1.0    /* ... this close to the block's edge (P) */
+#define BOX_TRIM      0.005   /* ink cut off the top and bottom of a box */
+#define SOLID_RUN     4.0    /* a frame whose runs are this many stroke
+                              * widths long on average is a solid band */
+#define BLOCK_GAP     4.0    /* the text block ends at a gap this many
+                              * line spacings high */
+#define BLOCK_EXT     1.5    /* ... and goes on through lines this close
+                              * (spacings) */
+#define BLOCK_W       1.0    /* narrower lines (of the median) beyond the
+                              * block go */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 
 struct comp {
 	int x0, y0, x1, y1;     /* inclusive bounding box */
 	long area, sx, sy;      /* pixel count, sums of x and y */
+	long runs;              /* horizontal runs of its pixels */
 	int drop;               /* 1 = noise, not text */
 	int line;               /* assigned line, -1 none, -2 split */
 };
@@ -99,62 +115,19 @@ paper_level(const unsigned char *p, size_t n)
 	return 255;
 }
 
-/* Sauvola with integral images; where the local mean is darker than 40% of
- * the paper's level the pixel is taken as ink (a solid dark border, which
- * then goes as a component touching the page's edge). */
+/* Sauvola (lib/prep) with a window of 1/20 of the page's shorter side;
+ * where the window's mean is darker than 40% of the paper's level the
+ * pixel is taken as ink (a solid dark border, which then goes as a
+ * component touching the page's edge, or as a solid band). */
 static int
 binarise(struct ctx *x)
 {
-	int w = x->w, h = x->h, r;
-	const unsigned char *p = x->pg->pix;
-	double *s1, *s2;
-	int tg = paper_level(p, (size_t)w * h) * 2 / 5;
+	int r = (x->w < x->h ? x->w : x->h) / 40;
 
-	r = (w < h ? w : h) / 40;
 	if (r < 7)
 		r = 7;
-	if (!(s1 = htr_alloc((size_t)(w + 1) * (h + 1), sizeof *s1)))
-		return -1;
-	if (!(s2 = htr_alloc((size_t)(w + 1) * (h + 1), sizeof *s2))) {
-		free(s1);
-		return -1;
-	}
-	for (int i = 0; i <= w; i++)
-		s1[i] = s2[i] = 0;
-	for (int y = 0; y < h; y++) {
-		double a = 0, b = 0;
-		double *r1 = s1 + (size_t)(y + 1) * (w + 1);
-		double *r2 = s2 + (size_t)(y + 1) * (w + 1);
-		r1[0] = r2[0] = 0;
-		for (int i = 0; i < w; i++) {
-			double v = p[(size_t)y * w + i];
-			a += v;
-			b += v * v;
-			r1[i + 1] = r1[i + 1 - (w + 1)] + a;
-			r2[i + 1] = r2[i + 1 - (w + 1)] + b;
-		}
-	}
-	for (int y = 0; y < h; y++) {
-		int ya = y - r < 0 ? 0 : y - r, yb = y + r + 1 > h ? h : y + r + 1;
-		for (int i = 0; i < w; i++) {
-			int xa = i - r < 0 ? 0 : i - r;
-			int xb = i + r + 1 > w ? w : i + r + 1;
-			double n = (double)(yb - ya) * (xb - xa);
-			size_t A = (size_t)ya * (w + 1) + xa, B = (size_t)ya *
-			    (w + 1) + xb, C = (size_t)yb * (w + 1) + xa,
-			    D = (size_t)yb * (w + 1) + xb;
-			double m = (s1[D] - s1[B] - s1[C] + s1[A]) / n;
-			double v = (s2[D] - s2[B] - s2[C] + s2[A]) / n - m * m;
-			double sd = v > 0 ? sqrt(v) : 0;
-			double t = m * (1 + SAUVOLA_K * (sd / SAUVOLA_R - 1));
-			int pv = p[(size_t)y * w + i];
-
-			x->ink[(size_t)y * w + i] = m < tg || pv < t;
-		}
-	}
-	free(s1);
-	free(s2);
-	return 0;
+	return htr_prep_sauvola_mask(x->ink, x->pg, 2 * r + 1, SAUVOLA_K,
+	    paper_level(x->pg->pix, (size_t)x->w * x->h) * 2 / 5);
 }
 
 /* Erases ruled lines and margin rules: ink that stays within a band 5
@@ -323,6 +296,8 @@ components(struct ctx *x)
 			if (y < c->y0) c->y0 = y;
 			if (y > c->y1) c->y1 = y;
 			c->area++;
+			if (i == 0 || x->lab[k - 1] != x->lab[k])
+				c->runs++;
 			c->sx += i;
 			c->sy += y;
 		}
@@ -530,6 +505,9 @@ filter_components(struct ctx *x)
 		c->drop = 0;
 		if (border)
 			c->drop = 1;
+		else if (bh > FRAME_H * x->pitch && c->area > SOLID_RUN * x->sw *
+		    c->runs)
+			c->drop = 1;  /* thick: a dark band along the page */
 		else if (bh > FRAME_H * x->pitch)
 			c->drop = 3;  /* frame, maybe touching text */
 		else if (bw > 6 * ch && c->area < 0.02 * bw * bh &&
@@ -1121,6 +1099,127 @@ oom:
 	return -1;
 }
 
+/* Adds a line with line 'from''s ridge; returns its index or -1. */
+static int
+add_line(struct ctx *x, int from)
+{
+	int n = x->nl, *a;
+	float *ly = htr_realloc(x->ly, (size_t)(n + 1) * x->w, sizeof *ly);
+
+	if (!ly)
+		return -1;
+	x->ly = ly;
+	if (!(a = htr_realloc(x->lx0, n + 1, sizeof *a)))
+		return -1;
+	x->lx0 = a;
+	if (!(a = htr_realloc(x->lx1, n + 1, sizeof *a)))
+		return -1;
+	x->lx1 = a;
+	memcpy(x->ly + (size_t)n * x->w, x->ly + (size_t)from * x->w,
+	    (size_t)x->w * sizeof *x->ly);
+	x->lx0[n] = x->lx0[from];
+	x->lx1[n] = x->lx1[from];
+	return x->nl++;
+}
+
+/* The column after the widest gap of at least 'minw' columns inside
+ * cols[x0..x1] that ends within 'tol' of column 'edge'; -1 if none. */
+static int
+edge_gap(const int *cols, int x0, int x1, int edge, double tol, double minw)
+{
+	int best = -1, bw = 0;
+
+	for (int i = x0; i <= x1;) {
+		int a = i;
+		while (i <= x1 && !cols[i])
+			i++;
+		if (i == a) {
+			i++;
+			continue;
+		}
+		if (a > x0 && i <= x1 && i - a >= minw && i - a > bw &&
+		    fabs((double)i - edge) <= tol) {
+			best = i;
+			bw = i - a;
+		}
+	}
+	return best;
+}
+
+/* Margin notes written on a text line's row ("+ à Paris", the approval
+ * of a deletion) closer to the text than split_lines' gap: a line that
+ * starts more than MARGIN_OUT P left of the text block (the median start
+ * of the lines) is cut at a gap of at least MARGIN_GAP P that ends within
+ * MARGIN_TOL P of the block's edge.  (Right margins are ragged: no such
+ * cut there.) */
+static int
+split_margins(struct ctx *x, int *owner)
+{
+	int w = x->w, nl0 = x->nl, *cols, *x0s, *cut, nv = 0, m0;
+	double P = x->pitch;
+
+	if (nl0 < 3)
+		return 0;
+	cols = htr_zalloc((size_t)nl0 * w, sizeof *cols);
+	x0s = htr_alloc(3 * (size_t)nl0, sizeof *x0s);
+	cut = htr_alloc(2 * (size_t)nl0, sizeof *cut);
+	if (!cols || !x0s || !cut)
+		goto oom;
+	for (size_t k = 0; k < (size_t)w * x->h; k++)
+		if (owner[k] > 0)
+			cols[(size_t)(owner[k] - 1) * w + k % w]++;
+	/* x0s: [0, nl0) first and [nl0, 2 nl0) last ink column of each
+	 * line, then the sorted first columns */
+	for (int l = 0; l < nl0; l++) {
+		int *c = cols + (size_t)l * w, a = 0, b = w - 1;
+		while (a < w && !c[a])
+			a++;
+		while (b >= 0 && !c[b])
+			b--;
+		x0s[l] = a;
+		x0s[nl0 + l] = b;
+		if (a <= b)
+			x0s[2 * nl0 + nv++] = a;
+	}
+	if (nv < 3)
+		goto done;
+	qsort(x0s + 2 * nl0, nv, sizeof *x0s, cmp_int);
+	m0 = x0s[2 * nl0 + nv / 2];
+	/* cut: [l] the first column left to line l, [nl0 + l] the note's
+	 * line */
+	for (int l = 0; l < nl0; l++) {
+		int a = x0s[l], b = x0s[nl0 + l], n;
+		cut[l] = -1;
+		if (a > b || a >= m0 - MARGIN_OUT * P)
+			continue;
+		cut[l] = edge_gap(cols + (size_t)l * w, a, b, m0,
+		    MARGIN_TOL * P, MARGIN_GAP * P);
+		if (cut[l] < 0)
+			continue;
+		if ((n = add_line(x, l)) < 0)
+			goto oom;
+		x->lx1[n] = cut[l] - 1;
+		if (x->lx0[l] < cut[l])
+			x->lx0[l] = cut[l];
+		cut[nl0 + l] = n;
+	}
+	for (size_t k = 0; k < (size_t)w * x->h; k++) {
+		int o = owner[k] - 1;
+		if (o >= 0 && o < nl0 && cut[o] >= 0 && (int)(k % w) < cut[o])
+			owner[k] = cut[nl0 + o] + 1;
+	}
+done:
+	free(cols);
+	free(x0s);
+	free(cut);
+	return 0;
+oom:
+	free(cols);
+	free(x0s);
+	free(cut);
+	return -1;
+}
+
 /* ---- lines, words, characters ---------------------------------------- */
 
 struct lineinfo {
@@ -1159,6 +1258,118 @@ push_item(struct htr_segment_item **v, int *n, int *cap, const int box[4],
 	return 0;
 }
 
+/* A line's box spans the rows between the BOX_TRIM and 1 - BOX_TRIM
+ * quantiles of its ink: a flourish or a descender running far below the
+ * line (or a stroke above it) does not stretch the box.  li[].box holds
+ * x0, y0, x1, y1 (inclusive); y0 and y1 are moved in. */
+static int
+trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
+{
+	int w = x->w, h = x->h;
+	int *rows = htr_zalloc((size_t)x->nl * h, sizeof *rows);
+
+	if (!rows)
+		return -1;
+	for (int y = 0; y < h; y++)
+		for (int i = 0; i < w; i++) {
+			int o = owner[(size_t)y * w + i];
+			if (o > 0)
+				rows[(size_t)(o - 1) * h + y]++;
+		}
+	for (int l = 0; l < x->nl; l++) {
+		const int *r = rows + (size_t)l * h;
+		long cut = (long)(BOX_TRIM * li[l].area), acc = 0;
+		int y0 = li[l].box[1], y1 = li[l].box[3];
+		if (li[l].area == 0)
+			continue;
+		while (y0 < y1 && acc + r[y0] <= cut)
+			acc += r[y0++];
+		acc = 0;
+		while (y1 > y0 && acc + r[y1] <= cut)
+			acc += r[y1--];
+		li[l].box[1] = y0;
+		li[l].box[3] = y1;
+	}
+	free(rows);
+	return 0;
+}
+
+/* The text block: the longest run of long lines (at least 0.6 of the
+ * median width) whose centres follow each other by at most BLOCK_GAP
+ * times the median spacing of the lines, and the lines that continue it
+ * up or down at most BLOCK_EXT spacings apart.  Beyond it, a line
+ * narrower than BLOCK_W of the median width goes: the letterhead, an
+ * office's stamp and the registration notes written around a will.
+ * li[].box is x, y, w, h here; area 0 marks a dropped line. */
+static int
+drop_off_block(const struct ctx *x, struct lineinfo *li)
+{
+	int nl = x->nl, nw = 0, nc = 0, best = 0, bn = 0, run = 1;
+	double *ws = htr_alloc(2 * (size_t)(nl ? nl : 1), sizeof *ws);
+	double *cs = ws + nl, mw, mg, top, bot;
+
+	if (!ws)
+		return -1;
+	for (int l = 0; l < nl; l++)
+		if (li[l].area)
+			ws[nw++] = li[l].box[2];
+	if (nw < 3)
+		goto done;
+	qsort(ws, nw, sizeof *ws, cmp_double);
+	mw = ws[nw / 2];
+	/* the spacing: the (lower) median step between line centres */
+	for (int l = 0; l < nl; l++)
+		if (li[l].area)
+			cs[nc++] = li[l].box[1] + li[l].box[3] / 2.0;
+	qsort(cs, nc, sizeof *cs, cmp_double);
+	for (int i = 0; i + 1 < nc; i++)
+		ws[i] = cs[i + 1] - cs[i];
+	qsort(ws, nc - 1, sizeof *ws, cmp_double);
+	mg = ws[(nc - 2) / 2];
+	nc = 0;
+	for (int l = 0; l < nl; l++)
+		if (li[l].area && li[l].box[2] >= 0.6 * mw)
+			cs[nc++] = li[l].box[1] + li[l].box[3] / 2.0;
+	if (nc < 3)
+		goto done;
+	qsort(cs, nc, sizeof *cs, cmp_double);
+	/* the longest run: it ends at best, bn lines long */
+	for (int i = 1; i <= nc; i++) {
+		if (i < nc && cs[i] - cs[i - 1] <= BLOCK_GAP * mg) {
+			run++;
+			continue;
+		}
+		if (run > bn) {
+			bn = run;
+			best = i - 1;
+		}
+		run = 1;
+	}
+	top = cs[best - bn + 1] - 0.5 * mg;
+	bot = cs[best] + 0.5 * mg;
+	/* ... and goes on through the lines that follow it closely */
+	nc = 0;
+	for (int l = 0; l < nl; l++)
+		if (li[l].area)
+			cs[nc++] = li[l].box[1] + li[l].box[3] / 2.0;
+	qsort(cs, nc, sizeof *cs, cmp_double);
+	for (int i = 0; i < nc; i++)
+		if (cs[i] > bot && cs[i] <= bot + BLOCK_EXT * mg)
+			bot = cs[i] + 0.5 * mg;
+	for (int i = nc - 1; i >= 0; i--)
+		if (cs[i] < top && cs[i] >= top - BLOCK_EXT * mg)
+			top = cs[i] - 0.5 * mg;
+	for (int l = 0; l < nl; l++) {
+		double c = li[l].box[1] + li[l].box[3] / 2.0;
+		if (li[l].area && (c < top || c > bot) &&
+		    li[l].box[2] < BLOCK_W * mw)
+			li[l].area = 0;
+	}
+done:
+	free(ws);
+	return 0;
+}
+
 /* Boxes of the lines; drops lines with too little ink and renumbers the
  * rest in reading order. */
 static int
@@ -1193,6 +1404,11 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 			if (y > L->box[3]) L->box[3] = y;
 			L->area++;
 		}
+	if (trim_rows(x, s->owner, li)) {
+		free(li);
+		free(remap);
+		return -1;
+	}
 	for (int l = 0; l < x->nl; l++) {
 		double sum = 0;
 		int bw = li[l].box[2] - li[l].box[0] + 1;
@@ -1244,6 +1460,11 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 			}
 		}
 		free(v);
+	}
+	if (drop_off_block(x, li)) {
+		free(li);
+		free(remap);
+		return -1;
 	}
 	/* sort indexes by key */
 	int *ord = htr_alloc(x->nl, sizeof *ord);
@@ -1546,7 +1767,7 @@ htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 			goto fail;
 	}
 	if (assign(&x, s->owner) || split_lines(&x, s->owner) ||
-	    finish_lines(&x, s))
+	    split_margins(&x, s->owner) || finish_lines(&x, s))
 		goto fail;
 	if (level != HTR_SEGMENT_LINE && words_and_chars(s, level))
 		goto fail;

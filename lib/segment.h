@@ -1,23 +1,28 @@
 /* segment.h — page segmentation: a page image into text lines, words and
  * characters, in reading order.
  *
- * The page is binarised (Sauvola; regions darker than 40% of the paper's
- * level are solid border) and ruled lines are erased.  The ink is cut into
+ * The page is binarised (Sauvola, lib/prep; regions darker than 40% of
+ * the paper's level are solid border) and ruled lines are erased.  The ink is cut into
  * 8-connected components; the scale (typical component height) and the
  * line pitch (period of the row profiles) are measured on the page.
  * Components touching the page edge, solid blobs (punch holes), single
  * long strokes, dashes (line fillers), broken rules and
  * specks are set aside; frames (very tall components) are too, except
- * their ink next to a text line (words the frame runs into).  Text lines
+ * their ink next to a text line (words the frame runs into), unless drawn
+ * thick (a dark band round the page).  Text lines
  * are ridges of the ink density blurred much more along x than along y,
  * traced column by column, so skewed and curving lines are followed.
  * Every component goes to the line whose ridge it crosses or lies nearest
  * to; a component that crosses two ridges (an ascender touching a
  * descender) is split pixel by pixel between them; ink farther than 0.6
  * pitch from its ridge is dropped.  A line is split at gaps wider than
- * 2 pitches; lines wholly outside the span of the median line (margin
- * notes), low lines (small print) and lines narrower than 0.35 of the
- * median line (stamps, page numbers) are dropped.  Words are runs of ink
+ * 3 pitches, and a line sticking out left of the text at a narrower gap
+ * at the text's edge (a margin note on its row); lines wholly outside the
+ * span of the median line (margin notes), low lines (small print), lines
+ * narrower than 0.35 of the median line (stamps, page numbers) and lines
+ * narrower than the median line away from the text block (letterheads,
+ * registration stamps) are dropped.  Line boxes leave out the top and
+ * bottom 0.5% of the line's ink (flourishes).  Words are runs of ink
  * separated by gaps wider than a threshold found by 2-means over the
  * page's gap widths; characters are column runs inside a word, wide runs
  * cut at minima of the vertical projection. */

@@ -60,24 +60,26 @@ stroke(struct htr_image *im, int *box, double x0, double y0, double x1,
 
 /* A page of handwriting-like lines: letters are loops and strokes 16 px
  * high, joined within a word, some with ascenders or descenders; lines
- * 60 px apart, tilted by 'slope'; line 1 has a descender that runs into
- * an ascender of line 2.  Paper 225 with noise. */
+ * 60 px apart starting 80 to 110 px (plus 'left') from the left edge,
+ * tilted by 'slope'; line 1 has a descender that runs into an ascender of
+ * line 2.  'extra' blank rows below the lines.  Paper 225 with noise. */
 static void
-make_page(struct htr_image *im, struct truth *t, int nline, double slope,
-    int joined, uint64_t seed)
+make_page_at(struct htr_image *im, struct truth *t, int nline, double slope,
+    int joined, uint64_t seed, int left, int extra)
 {
 	struct htr_rng r;
 	int pitch = 60, xh = 16;
 
 	htr_rng_seed(&r, seed);
-	HTR_ASSERT(htr_image_init(im, 900, 120 + nline * pitch, 225) == 0);
+	HTR_ASSERT(htr_image_init(im, 900 + left, 120 + nline * pitch + extra,
+	    225) == 0);
 	for (size_t k = 0; k < (size_t)im->w * im->h; k++)
 		im->pix[k] = (unsigned char)(225 + htr_rng_below(&r, 11) - 5);
 	memset(t, 0, sizeof *t);
 	t->nline = nline;
 	for (int l = 0; l < nline; l++) {
 		int *b = t->box[l], nw = 3 + (int)htr_rng_below(&r, 3);
-		double x = 80 + htr_rng_below(&r, 30);
+		double x = left + 80 + htr_rng_below(&r, 30);
 		b[0] = b[1] = 1 << 30;
 		b[2] = b[3] = -1;
 		t->nword[l] = nw;
@@ -120,6 +122,35 @@ make_page(struct htr_image *im, struct truth *t, int nline, double slope,
 			x += 40 + htr_rng_below(&r, 15);
 		}
 	}
+}
+
+static void
+make_page(struct htr_image *im, struct truth *t, int nline, double slope,
+    int joined, uint64_t seed)
+{
+	make_page_at(im, t, nline, slope, joined, seed, 0, 0);
+}
+
+/* Words of up to 5 joined 'o' loops 16 px high from x on baseline 'base',
+ * 30 px apart, 'width' px in all (rounded down to whole letters); returns
+ * the x after the last letter. */
+static int
+loops(struct htr_image *im, int x, int base, int width)
+{
+	int end = x + width, i = 0;
+
+	while (x + 10 < end) {
+		stroke(im, NULL, x, base, x + 10, base);
+		stroke(im, NULL, x, base - 16, x + 10, base - 16);
+		stroke(im, NULL, x, base, x, base - 16);
+		stroke(im, NULL, x + 10, base, x + 10, base - 16);
+		if (++i % 5 && x + 26 < end) {
+			stroke(im, NULL, x + 10, base, x + 16, base);
+			x += 16;
+		} else
+			x += 40;
+	}
+	return x;
 }
 
 static void
@@ -198,6 +229,68 @@ test_noise(void)
 		    + 1, t.box[l][3] - t.box[l][1] + 1};
 		double iou = htr_segment_iou(s.lines[l].box, tb);
 		CHECKF(iou > 0.75, "noisy page line %d: IoU %.2f", l, iou);
+	}
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
+/* A note in the left margin on line 2's row, 70 px (1.2 pitches) left of
+ * the text: closer than a split between two texts, yet it is not part of
+ * line 2, whose box starts where its text does. */
+static void
+test_margin_note(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	struct truth t;
+
+	make_page_at(&im, &t, 6, 0.0, 1, 13, 200, 0);
+	loops(&im, t.box[2][0] - 70 - 90, 70 + 2 * 60, 91);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline, "%d lines, want %d", s.nline, t.nline);
+	for (int l = 0; l < s.nline && l < t.nline; l++)
+		CHECKF(abs(s.lines[l].box[0] - t.box[l][0]) <= 2, "line %d "
+		    "starts at x %d, want %d", l, s.lines[l].box[0],
+		    t.box[l][0]);
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
+/* Below the text, a short line right after its last line (the end of a
+ * sentence) stays; a line far below it (an office's stamp) goes.  A
+ * dark band framing the page close to the text (the scanner's lid, not
+ * touching the edge) is no text and does not stretch the lines. */
+static void
+test_text_block(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	struct truth t;
+	int last = 70 + 6 * 60, far = last + 6 * 60;
+	double mean = 0;
+
+	make_page_at(&im, &t, 6, 0.0, 1, 17, -48, 10 * 60);
+	for (int l = 0; l < t.nline; l++)
+		mean += (t.box[l][2] - t.box[l][0] + 1) / (double)t.nline;
+	loops(&im, t.box[5][0], last, (int)(0.45 * mean));
+	loops(&im, 400, far, (int)(0.75 * mean));
+	for (int y = 3; y < im.h - 3; y++)
+		for (int x = 3; x < im.w - 3; x++)
+			if (x < 30 || x >= im.w - 28 || y < 20)
+				im.pix[(size_t)y * im.w + x] = 20;
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline + 1, "%d lines, want %d", s.nline,
+	    t.nline + 1);
+	for (int l = 0; l < s.nline; l++) {
+		int *b = s.lines[l].box;
+		CHECKF(b[0] >= 30 && b[0] + b[2] < 840, "line %d at x %d..%d",
+		    l, b[0], b[0] + b[2] - 1);
+	}
+	if (s.nline == t.nline + 1) {
+		int *b = s.lines[t.nline].box;
+		CHECKF(abs(b[0] - t.box[5][0]) <= 2 && b[1] > last - 25 &&
+		    b[1] + b[3] < last + 10, "short line at %d,%d %dx%d", b[0],
+		    b[1], b[2], b[3]);
 	}
 	htr_segment_free(&s);
 	htr_image_free(&im);
@@ -357,6 +450,8 @@ main(void)
 	test_synthetic(0.03, 2);
 	test_synthetic(-0.04, 3);
 	test_noise();
+	test_margin_note();
+	test_text_block();
 	test_crop();
 	test_chars();
 	test_empty();
