@@ -6,14 +6,18 @@
 # build/bench/pagecer), plus seconds per page for the whole job (read JPEG,
 # prep, segment, recognize, decode) on this machine.
 #
-#	bench/page.sh [model.htrm]
+#	bench/page.sh [model.htrm] [htr options]
+#
+# e.g. with beam search and the character LM of the default line model:
+#	bench/page.sh models/line.htrm -decoder beam -lm models/line.htrl \
+#	    -lmweight 0.5 -bonus 1.5
 #
 # Data from $HTR_DATA (default ../shared/data next to the repository).
 top=$(cd "$(dirname "$0")/.." && pwd)
 HTR_DATA=${HTR_DATA:-$top/../shared/data}
 P=$HTR_DATA/poilus
 m=
-[ $# -ge 1 ] && m="-m $1"
+case $1 in *.htrm) m="-m $1"; shift ;; esac
 for f in "$P/pages.tsv" "$P/valid.tsv"; do
 	[ -r "$f" ] || { echo "page.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
 done
@@ -21,6 +25,7 @@ done
 [ -x "$top/build/bench/pagecer" ] || (cd "$top" && make -s build/bench/pagecer) || exit 1
 out=$top/bench/out/page
 mkdir -p "$out"
+echo "htr options: ${m:-(default model)} $*"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1 /proc/loadavg)"
 cut -f1 "$P/valid.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u > "$out/stems"
 : > "$out/pages.tsv"
@@ -30,7 +35,7 @@ while read -r stem; do
 	[ -r "$jpg" ] || continue
 	ref=$(awk -F'\t' -v p="pages/$stem.jpg" '$1 == p { print $4 }' "$P/pages.tsv" | tr '\n' ' ' | sed 's/ *$//')
 	t0=$(date +%s.%N)
-	hyp=$("$top/bin/htr" $m "$jpg" | tr '\n' ' ' | sed 's/ *$//') || exit 1
+	hyp=$("$top/bin/htr" $m "$@" "$jpg" | tr '\n' ' ' | sed 's/ *$//') || exit 1
 	t1=$(date +%s.%N)
 	total=$(echo "$total + $t1 - $t0" | bc -l)
 	npage=$((npage + 1))
