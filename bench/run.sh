@@ -1,5 +1,6 @@
 #!/bin/sh
-# make bench: runs every bench/*.sh (not part of make check).  Each states
+# make bench: runs every bench/*.sh but segdiag.sh, a per-page drawing tool
+# (none is part of make check).  Each states
 # its own baseline; this prints the machine once.  Data from $HTR_DATA
 # (default ../shared/data next to the repository).
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +12,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 rc=0
 for b in "$top"/bench/*.sh; do
-	case "$b" in */run.sh) continue ;; esac
+	case "$b" in */run.sh|*/segdiag.sh) continue ;; esac  # not benchmarks
 	[ -e "$b" ] || continue
 	echo "== $(basename "$b")"
 	sh "$b" || { echo "bench $(basename "$b") failed"; rc=1; }
