@@ -36,9 +36,11 @@ enum htr_act {
  * 2-D convolution with "same" padding: output size Ho = ceil(H / sh),
  * Wo = ceil(W / sw); the kernel window of output (y, x) starts at input row
  * y*sh - (kh-1)/2 and column x*sw - (kw-1)/2; outside the map reads 0.
- * Computed as im2col + sgemm, a group of samples at a time: col is scratch
- * of ncol floats, at least htr_conv_colsize(Ci, kh, kw, Ho, Wo) (one
- * sample's columns); more lets more samples share one sgemm. */
+ * Computed as im2col + sgemm a tile at a time (a group of samples, or
+ * rows of one sample, with about 2 MiB of columns, so that they stay in
+ * cache): col is scratch of ncol floats, at least htr_conv_colsize(Ci,
+ * kh, kw, 1, Wo) (one output row's columns); up to one sample's, or a few
+ * samples', columns lets a tile grow to its best size. */
 int    htr_conv_outsize(int in, int stride);
 size_t htr_conv_colsize(int Ci, int kh, int kw, int Ho, int Wo);
 

@@ -191,6 +191,16 @@ test_conv_case(int N, int Ci, int H, int W, int Co, int kh, int kw, int sh,
 		md = fmax(md, fabs(out[i] - out2[i]));
 	CHECKF(md < 1e-5, "%s: grouped and per-sample sgemm differ by %g",
 	    name, md);
+	/* row tiles (room for one output row) give the same result too */
+	size_t nrow = htr_conv_colsize(Ci, kh, kw, 1, Wo);
+	k.ncol = nrow;
+	conv_f(&k, out2);
+	k.ncol = htr_conv_colsize(Ci, kh, kw, Ho, Wo);
+	md = 0;
+	for (size_t i = 0; i < nout; i++)
+		md = fmax(md, fabs(out[i] - out2[i]));
+	CHECKF(md < 1e-5, "%s: row tiles and per-sample sgemm differ by %g",
+	    name, md);
 
 	htr_conv_backward(din, dw, db, k.col, k.ncol, R, k.in, k.w, N, Ci, H,
 	    W, Co, kh, kw, sh, sw);
@@ -200,6 +210,19 @@ test_conv_case(int N, int Ci, int H, int W, int Co, int kh, int kw, int sh,
 	    1e-3);
 	fd_check(name, conv_f, &k, k.b, Co, db, out, R, nout, 1e-2f, 1e-3,
 	    1e-3);
+	/* row tiles give the same gradients */
+	float *din3 = zeros(nin), *dw3 = zeros(nw), *db3 = zeros(Co);
+	htr_conv_backward(din3, dw3, db3, k.col, nrow, R, k.in, k.w, N, Ci, H,
+	    W, Co, kh, kw, sh, sw);
+	md = 0;
+	for (size_t i = 0; i < nin; i++)
+		md = fmax(md, fabs(din[i] - din3[i]));
+	for (size_t i = 0; i < nw; i++)
+		md = fmax(md, fabs(dw[i] - dw3[i]));
+	for (int i = 0; i < Co; i++)
+		md = fmax(md, fabs(db[i] - db3[i]));
+	CHECKF(md < 1e-4, "%s: row-tile gradients differ by %g", name, md);
+	free(din3), free(dw3), free(db3);
 	/* backward adds */
 	float *dw2 = malloc(nw * sizeof *dw2);
 	memcpy(dw2, dw, nw * sizeof *dw2);
