@@ -60,6 +60,14 @@ pool_fwd(void *ctx, size_t p0, size_t p1)
 			}
 			continue;
 		}
+		if (kh == 2 && kw == 1 && sh == 2 && sw == 1) {
+			for (int y = 0; y < Ho; y++) {
+				const float *r0 = ip + (size_t)2 * y * W, *r1 = r0 + W;
+				for (int x = 0; x < Wo; x++)
+					op[y * Wo + x] = r1[x] > r0[x] ? r1[x] : r0[x];
+			}
+			continue;
+		}
 		for (int y = 0; y < Ho; y++)
 			for (int x = 0; x < Wo; x++)
 				op[y * Wo + x] = ip[argmax(ip, W, y * sh, x * sw,
