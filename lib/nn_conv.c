@@ -189,13 +189,18 @@ bias_sum(void *ctx, size_t c0, size_t c1)
 #define TILE_FLOATS ((size_t)1 << 19)
 
 /* The tiles: g whole samples at a time when one sample's columns fit in
- * a tile (and in ncol), else ty output rows of one sample at a time.  The
- * tiling depends on the shapes only, never on the thread count. */
+ * a tile (and in ncol), else ty output rows of one sample at a time.
+ * With several threads the tiles are as large as ncol allows: smaller ones
+ * measured slower there (sgemm's threads and the par_for thread starts
+ * cost more per tile; bench/train_speed with OPENBLAS_NUM_THREADS=2).  The
+ * tiling depends on the shapes and the thread count only, so results are
+ * the same for a given thread count. */
 static void
 tiling(int *g, int *ty, size_t ncol, int N, int K, int Ho, int Wo)
 {
 	size_t row = (size_t)K * Wo, per = row * Ho;
-	size_t cap = ncol < TILE_FLOATS ? ncol : TILE_FLOATS;
+	size_t tile = htr_par_threads() == 1 ? TILE_FLOATS : ncol;
+	size_t cap = ncol < tile ? ncol : tile;
 
 	HTR_ASSERT(ncol >= row);
 	if (cap < row)
