@@ -188,8 +188,8 @@ main(int argc, char **argv)
 	}
 	double total = tf + tl + tb + ta, cpu = cputime() - cpu0;
 
-	printf("\n%-12s %9s %9s %9s %8s %8s\n", "layer", "fwd ms", "bwd ms",
-	    "GFLOP", "fwd GF/s", "bwd GF/s");
+	printf("\n%-12s %9s %9s %9s %9s %9s %8s %8s\n", "layer", "fwd ms",
+	    "fwd cpu", "bwd ms", "bwd cpu", "GFLOP", "fwd GF/s", "bwd GF/s");
 	double flops = 0;
 	for (int i = 0; i < htr_net_nlayers(net); i++) {
 		struct htr_net_layer_info li;
@@ -198,14 +198,16 @@ main(int argc, char **argv)
 		 * the first layer computes no input gradient */
 		double bf = i == 0 ? li.flops : 2 * li.flops;
 		flops += li.flops + bf;
-		printf("%-12s %9.1f %9.1f %9.2f %8.1f %8.1f\n", li.tok,
-		    li.fwd_s / steps * 1e3, li.bwd_s / steps * 1e3,
+		printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.2f %8.1f %8.1f\n",
+		    li.tok, li.fwd_s / steps * 1e3, li.fwd_cpu / steps * 1e3,
+		    li.bwd_s / steps * 1e3, li.bwd_cpu / steps * 1e3,
 		    (li.flops + bf) * 1e-9,
 		    li.fwd_s > 0 ? li.flops * steps / li.fwd_s * 1e-9 : 0,
 		    li.bwd_s > 0 ? bf * steps / li.bwd_s * 1e-9 : 0);
 	}
-	printf("%-12s %9.1f %9.1f\n", "CTC loss", tl / steps * 1e3, 0.0);
-	printf("%-12s %9.1f %9.1f\n", "Adam", ta / steps * 1e3, 0.0);
+	printf("%-12s %9.1f %9s %9.1f\n", "CTC loss", tl / steps * 1e3, "",
+	    0.0);
+	printf("%-12s %9.1f %9s %9.1f\n", "Adam", ta / steps * 1e3, "", 0.0);
 	printf("\nper step (batch %d): forward %.0f ms, loss %.0f ms, backward "
 	    "%.0f ms, Adam %.0f ms, total %.0f ms (loss %.2f)\n", B,
 	    tf / steps * 1e3, tl / steps * 1e3, tb / steps * 1e3,

@@ -36,9 +36,11 @@ enum htr_act {
  * 2-D convolution with "same" padding: output size Ho = ceil(H / sh),
  * Wo = ceil(W / sw); the kernel window of output (y, x) starts at input row
  * y*sh - (kh-1)/2 and column x*sw - (kw-1)/2; outside the map reads 0.
- * Computed as im2col + sgemm, a group of samples at a time: col is scratch
- * of ncol floats, at least htr_conv_colsize(Ci, kh, kw, Ho, Wo) (one
- * sample's columns); more lets more samples share one sgemm. */
+ * Computed as im2col + sgemm a tile at a time (a group of samples, or
+ * rows of one sample, with about 2 MiB of columns, so that they stay in
+ * cache): col is scratch of ncol floats, at least htr_conv_colsize(Ci,
+ * kh, kw, 1, Wo) (one output row's columns); up to one sample's, or a few
+ * samples', columns lets a tile grow to its best size. */
 int    htr_conv_outsize(int in, int stride);
 size_t htr_conv_colsize(int Ci, int kh, int kw, int Ho, int Wo);
 
@@ -77,6 +79,14 @@ void htr_maxpool_backward(
     const float *in,       /* [P][H][W] */
     int P, int H, int W, int kh, int kw, int sh, int sw);
 
+/* The same, but din is overwritten (no zeroing needed beforehand): one
+ * write pass instead of a zeroing pass and scattered adds. */
+void htr_maxpool_backward_set(
+    float *din,            /* [P][H][W], written */
+    const float *dout,     /* [P][Ho][Wo] */
+    const float *in,       /* [P][H][W] */
+    int P, int H, int W, int kh, int kw, int sh, int sw);
+
 /* ---- batch norm (nn_norm.c) ---------------------------------------------
  * Per channel c over its M = N*H*W values:
  *   y = gamma * (x - mu) / sqrt(var + eps) + beta.
@@ -106,6 +116,35 @@ void htr_batchnorm_backward(
     const float *rstd,     /* [C] */
     const float *gamma,    /* [C] */
     int C, int M);
+
+/* Batch norm followed by an activation in the same passes: out =
+ * act(batchnorm(in)), for act HTR_ACT_LINEAR, _RELU or _LEAKY (those for
+ * which htr_batchnorm_fuses() says 1).  Same values as
+ * htr_batchnorm_forward + htr_act_forward. */
+int htr_batchnorm_fuses(int act);
+
+void htr_batchnorm_act_forward(
+    float *out,            /* [C][M]; may equal in */
+    float *mean, float *rstd, float *run_mean, float *run_var, /* [C] */
+    const float *in,       /* [C][M] */
+    const float *gamma,    /* [C] */
+    const float *beta,     /* [C] */
+    int C, int M, float momentum, float eps, int train, int act);
+
+/* Backward of htr_batchnorm_act_forward in train mode.  din is WRITTEN,
+ * not added (no zeroing needed beforehand); dgamma, dbeta add.  Same
+ * values as htr_act_grad + htr_batchnorm_backward into a zeroed din. */
+void htr_batchnorm_act_backward(
+    float *din,            /* [C][M], written; NULL: not needed */
+    float *dgamma,         /* [C], adds */
+    float *dbeta,          /* [C], adds */
+    const float *dout,     /* [C][M] the gradient of out */
+    const float *out,      /* [C][M] the forward's output (after act) */
+    const float *in,       /* [C][M] the forward's input */
+    const float *mean,     /* [C] */
+    const float *rstd,     /* [C] */
+    const float *gamma,    /* [C] */
+    int C, int M, int act);
 
 /* Backward of the eval-mode forward (running statistics, a fixed affine
  * map): din += gamma * rstd * dout with rstd = 1/sqrt(run_var + eps). */

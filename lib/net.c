@@ -569,6 +569,13 @@ forward_layer(struct htr_net *net, struct layer *l, const float *in,
 		break;
 	}
 	case K_BN:
+		if (htr_batchnorm_fuses(l->act)) {
+			htr_batchnorm_act_forward(out, aux, aux + l->ic,
+			    net->params + l->s, net->params + l->s + l->ic, in, p,
+			    p + l->ic, l->ic, N * l->ih * l->iw, BN_MOMENTUM, BN_EPS,
+			    mode == HTR_NET_TRAIN, l->act);
+			break;
+		}
 		htr_batchnorm_forward(out, aux, aux + l->ic, net->params + l->s,
 		    net->params + l->s + l->ic, in, p, p + l->ic, l->ic,
 		    N * l->ih * l->iw, BN_MOMENTUM, BN_EPS,
@@ -847,6 +854,14 @@ act_bwd(struct htr_net *net, const struct layer *l, const float *dout)
 	return t;
 }
 
+/* Batch norm and its activation have one backward pass (train mode). */
+static int
+bn_fused_bwd(const struct htr_net *net, const struct layer *l)
+{
+	return l->kind == K_BN && net->mode == HTR_NET_TRAIN &&
+	    htr_batchnorm_fuses(l->act);
+}
+
 static void
 backward_layer(struct htr_net *net, struct layer *l, float *din,
     const float *in)
@@ -866,6 +881,11 @@ backward_layer(struct htr_net *net, struct layer *l, float *din,
 		break;
 	}
 	case K_BN: {
+		if (bn_fused_bwd(net, l)) { /* writes din: see writes_din() */
+			htr_batchnorm_act_backward(din, dp, dp + l->ic, dout, out,
+			    in, aux, aux + l->ic, p, l->ic, N * l->ih * l->iw, l->act);
+			break;
+		}
 		const float *g = act_bwd(net, l, dout);
 		if (net->mode == HTR_NET_TRAIN)
 			htr_batchnorm_backward(din, dp, dp + l->ic, g, in, aux,
@@ -876,10 +896,10 @@ backward_layer(struct htr_net *net, struct layer *l, float *din,
 			    l->ic, N * l->ih * l->iw, BN_EPS);
 		break;
 	}
-	case K_POOL:
+	case K_POOL:               /* writes din: see writes_din() */
 		if (din)
-			htr_maxpool_backward(din, dout, in, l->ic * N, l->ih, l->iw,
-			    l->kh, l->kw, l->sh, l->sw);
+			htr_maxpool_backward_set(din, dout, in, l->ic * N, l->ih,
+			    l->iw, l->kh, l->kw, l->sh, l->sw);
 		break;
 	case K_DROP:
 		if (!din)
@@ -932,6 +952,14 @@ backward_layer(struct htr_net *net, struct layer *l, float *din,
 	}
 }
 
+/* Whether backward_layer() overwrites its input gradient (rather than
+ * adding into it), so that it needs no zeroing first. */
+static int
+writes_din(const struct htr_net *net, const struct layer *l)
+{
+	return l->kind == K_POOL || bn_fused_bwd(net, l);
+}
+
 int
 htr_net_backward(struct htr_net *net)
 {
@@ -948,7 +976,8 @@ htr_net_backward(struct htr_net *net)
 		float *din = NULL;
 		if (i > 0) {
 			din = net->dact + net->l[i - 1].out;
-			htr_par_zero(din, net->l[i - 1].nout);
+			if (!writes_din(net, l))
+				htr_par_zero(din, net->l[i - 1].nout);
 		}
 		if (net->masked)
 			mask(net, i, net->dact + l->out);

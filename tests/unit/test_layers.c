@@ -191,6 +191,16 @@ test_conv_case(int N, int Ci, int H, int W, int Co, int kh, int kw, int sh,
 		md = fmax(md, fabs(out[i] - out2[i]));
 	CHECKF(md < 1e-5, "%s: grouped and per-sample sgemm differ by %g",
 	    name, md);
+	/* row tiles (room for one output row) give the same result too */
+	size_t nrow = htr_conv_colsize(Ci, kh, kw, 1, Wo);
+	k.ncol = nrow;
+	conv_f(&k, out2);
+	k.ncol = htr_conv_colsize(Ci, kh, kw, Ho, Wo);
+	md = 0;
+	for (size_t i = 0; i < nout; i++)
+		md = fmax(md, fabs(out[i] - out2[i]));
+	CHECKF(md < 1e-5, "%s: row tiles and per-sample sgemm differ by %g",
+	    name, md);
 
 	htr_conv_backward(din, dw, db, k.col, k.ncol, R, k.in, k.w, N, Ci, H,
 	    W, Co, kh, kw, sh, sw);
@@ -200,6 +210,19 @@ test_conv_case(int N, int Ci, int H, int W, int Co, int kh, int kw, int sh,
 	    1e-3);
 	fd_check(name, conv_f, &k, k.b, Co, db, out, R, nout, 1e-2f, 1e-3,
 	    1e-3);
+	/* row tiles give the same gradients */
+	float *din3 = zeros(nin), *dw3 = zeros(nw), *db3 = zeros(Co);
+	htr_conv_backward(din3, dw3, db3, k.col, nrow, R, k.in, k.w, N, Ci, H,
+	    W, Co, kh, kw, sh, sw);
+	md = 0;
+	for (size_t i = 0; i < nin; i++)
+		md = fmax(md, fabs(din[i] - din3[i]));
+	for (size_t i = 0; i < nw; i++)
+		md = fmax(md, fabs(dw[i] - dw3[i]));
+	for (int i = 0; i < Co; i++)
+		md = fmax(md, fabs(db[i] - db3[i]));
+	CHECKF(md < 1e-4, "%s: row-tile gradients differ by %g", name, md);
+	free(din3), free(dw3), free(db3);
 	/* backward adds */
 	float *dw2 = malloc(nw * sizeof *dw2);
 	memcpy(dw2, dw, nw * sizeof *dw2);
@@ -265,7 +288,13 @@ test_pool_case(int P, int H, int W, int kh, int kw, int sh, int sw)
 	htr_maxpool_backward(din, R, p.in, P, H, W, kh, kw, sh, sw);
 	fd_check("maxpool", pool_f, &p, p.in, nin, din, out, R, nout, 1e-2f,
 	    1e-4, 1e-4);
-	free(p.in), free(out), free(R), free(din);
+	/* the writing variant: the same values over whatever was there */
+	float *din2 = randv(nin, 5);
+	htr_maxpool_backward_set(din2, R, p.in, P, H, W, kh, kw, sh, sw);
+	CHECKF(!memcmp(din, din2, nin * sizeof *din),
+	    "maxpool %dx%d/%d,%d: backward_set differs from backward", kh, kw,
+	    sh, sw);
+	free(p.in), free(out), free(R), free(din), free(din2);
 }
 
 static void
@@ -274,6 +303,8 @@ test_pool(void)
 	test_pool_case(3, 6, 8, 2, 2, 2, 2);
 	test_pool_case(2, 7, 9, 3, 2, 2, 1);   /* overlapping, odd sizes */
 	test_pool_case(2, 4, 5, 2, 1, 2, 1);
+	test_pool_case(2, 7, 9, 2, 2, 2, 2);   /* rows, columns left over */
+	test_pool_case(2, 5, 3, 2, 1, 2, 1);
 	CHECK(htr_pool_outsize(1, 2, 2) == 0);
 	CHECK(htr_pool_outsize(5, 2, 2) == 2);
 }
@@ -361,6 +392,61 @@ test_batchnorm(void)
 	    1e-2f, 1e-3, 1e-3);
 	free(k.in), free(k.g), free(k.b), free(k.mean), free(k.rstd);
 	free(k.rm), free(k.rv), free(out), free(R), free(din), free(dg), free(db);
+}
+
+/* Batch norm with its activation fused: the same values as the two
+ * separate layers, and the fused backward writes din over anything. */
+static void
+test_batchnorm_act_case(int act, int C, int M)
+{
+	size_t n = (size_t)C * M;
+	float *in = randv(n, 2), *g = randv(C, 1), *b = randv(C, 1);
+	float *mean = zeros(C), *rstd = zeros(C), *mean2 = zeros(C);
+	float *rstd2 = zeros(C), *rm = zeros(C), *rv = zeros(C);
+	float *rm2 = zeros(C), *rv2 = zeros(C);
+	float *out = zeros(n), *out2 = zeros(n), *R = randv(n, 1);
+	float *t = zeros(n), *din = zeros(n), *din2 = randv(n, 3);
+	float *dg = zeros(C), *db = zeros(C), *dg2 = zeros(C), *db2 = zeros(C);
+	int same = 1;
+
+	CHECK(htr_batchnorm_fuses(act));
+	htr_batchnorm_forward(out, mean, rstd, rm, rv, in, g, b, C, M, 0.1f,
+	    1e-5f, 1);
+	htr_act_forward(out, out, n, act);
+	htr_batchnorm_act_forward(out2, mean2, rstd2, rm2, rv2, in, g, b, C, M,
+	    0.1f, 1e-5f, 1, act);
+	for (size_t i = 0; i < n; i++)
+		same &= out[i] == out2[i];
+	for (int c = 0; c < C; c++)
+		same &= mean[c] == mean2[c] && rstd[c] == rstd2[c] &&
+		    rm[c] == rm2[c] && rv[c] == rv2[c];
+	CHECKF(same, "batchnorm+act %d (M %d): fused forward differs", act, M);
+	htr_act_grad(t, R, out, n, act);
+	htr_batchnorm_backward(din, dg, db, t, in, mean, rstd, g, C, M);
+	htr_batchnorm_act_backward(din2, dg2, db2, R, out2, in, mean2, rstd2, g,
+	    C, M, act);
+	same = 1;
+	for (size_t i = 0; i < n; i++)
+		same &= din[i] == din2[i];
+	for (int c = 0; c < C; c++)
+		same &= dg[c] == dg2[c] && db[c] == db2[c];
+	CHECKF(same, "batchnorm+act %d (M %d): fused backward differs", act, M);
+	CHECK(!htr_batchnorm_fuses(HTR_ACT_TANH));
+	free(in), free(g), free(b), free(mean), free(rstd), free(mean2);
+	free(rstd2), free(rm), free(rv), free(rm2), free(rv2), free(out);
+	free(out2), free(R), free(t), free(din), free(din2), free(dg), free(db);
+	free(dg2), free(db2);
+}
+
+static void
+test_batchnorm_act(void)
+{
+	int acts[] = { HTR_ACT_LINEAR, HTR_ACT_RELU, HTR_ACT_LEAKY };
+
+	for (int i = 0; i < 3; i++) {
+		test_batchnorm_act_case(acts[i], 3, 13);
+		test_batchnorm_act_case(acts[i], 2, 4200);  /* > one 4096 block */
+	}
 }
 
 /* ---- element-wise, softmax, dropout ------------------------------------- */
@@ -687,6 +773,7 @@ main(void)
 	test_conv();
 	test_pool();
 	test_batchnorm();
+	test_batchnorm_act();
 	test_elementwise();
 	test_act_grad();
 	test_linear();
