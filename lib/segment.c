@@ -53,6 +53,10 @@
 #define ROW_FLOOR     0.03   /* ... then rows with less ink than this
                               * fraction of the line's densest row, */
 #define ROW_KEEP      0.4    /* ... farther than this from the ridge (P) */
+#define FILL_INK      1.5    /* a line ending in columns this thin (stroke
+                              * widths of ink) */
+#define FILL_LEN      1.0    /* ... for longer than this (P) ends in a
+                              * filler: its box stops before it */
 #define SOLID_RUN     4.0    /* a frame whose runs are this many stroke
                               * widths long on average is a solid band */
 #define BLOCK_GAP     4.0    /* the text block ends at a gap this many
@@ -1268,7 +1272,10 @@ push_item(struct htr_segment_item **v, int *n, int *cap, const int box[4],
  * loop drawn round it (or a stroke above it) does not stretch the box,
  * however much ink the stroke has, as long as it is thin where it sticks
  * out.  Nearer the ridge a lone ascender or descender stays whole.
- * li[].box holds x0, y0, x1, y1 (inclusive); y0 and y1 are moved in. */
+ * A line that ends in more than FILL_LEN P of columns holding at most
+ * FILL_INK stroke widths of its ink (a line-end filler, a flourish drawn
+ * out to the margin) ends at its last thicker column.  li[].box holds
+ * x0, y0, x1, y1 (inclusive); y0, y1 and x1 are moved in. */
 static int
 trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 {
@@ -1315,6 +1322,31 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 		li[l].box[3] = y1;
 	}
 	free(rows);
+	{
+		int *cols = htr_zalloc((size_t)x->nl * w, sizeof *cols);
+		if (!cols)
+			return -1;
+		for (int y = 0; y < h; y++)
+			for (int i = 0; i < w; i++) {
+				int o = owner[(size_t)y * w + i];
+				if (o > 0)
+					cols[(size_t)(o - 1) * w + i]++;
+			}
+		for (int l = 0; l < x->nl; l++) {
+			const int *c = cols + (size_t)l * w;
+			int x1 = li[l].box[2], i = x1;
+			if (li[l].area == 0)
+				continue;
+			while (i > li[l].box[0] && c[i] <= FILL_INK * x->sw)
+				i--;
+			if (x1 - i > FILL_LEN * x->pitch) {
+				while (i > li[l].box[0] && !c[i])
+					i--;
+				li[l].box[2] = i;
+			}
+		}
+		free(cols);
+	}
 	return 0;
 }
 
