@@ -50,6 +50,13 @@
 #define MARGIN_GAP    0.6    /* cut at a gap this wide (P) */
 #define MARGIN_TOL    1.0    /* ... this close to the block's edge (P) */
 #define BOX_TRIM      0.005   /* ink cut off the top and bottom of a box */
+#define ROW_FLOOR     0.03   /* ... then rows with less ink than this
+                              * fraction of the line's densest row, */
+#define ROW_KEEP      0.4    /* ... farther than this from the ridge (P) */
+#define FILL_INK      1.5    /* a line ending in columns this thin (stroke
+                              * widths of ink) */
+#define FILL_LEN      1.0    /* ... for longer than this (P) ends in a
+                              * filler: its box stops before it */
 #define SOLID_RUN     4.0    /* a frame whose runs are this many stroke
                               * widths long on average is a solid band */
 #define BLOCK_GAP     4.0    /* the text block ends at a gap this many
@@ -1259,9 +1266,16 @@ push_item(struct htr_segment_item **v, int *n, int *cap, const int box[4],
 }
 
 /* A line's box spans the rows between the BOX_TRIM and 1 - BOX_TRIM
- * quantiles of its ink: a flourish or a descender running far below the
- * line (or a stroke above it) does not stretch the box.  li[].box holds
- * x0, y0, x1, y1 (inclusive); y0 and y1 are moved in. */
+ * quantiles of its ink, less the rows at its top and bottom farther than
+ * ROW_KEEP P from its ridge with under ROW_FLOOR of the ink of its
+ * densest row: a flourish or a descender running far below the line, a
+ * loop drawn round it (or a stroke above it) does not stretch the box,
+ * however much ink the stroke has, as long as it is thin where it sticks
+ * out.  Nearer the ridge a lone ascender or descender stays whole.
+ * A line that ends in more than FILL_LEN P of columns holding at most
+ * FILL_INK stroke widths of its ink (a line-end filler, a flourish drawn
+ * out to the margin) ends at its last thicker column.  li[].box holds
+ * x0, y0, x1, y1 (inclusive); y0, y1 and x1 are moved in. */
 static int
 trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 {
@@ -1279,7 +1293,8 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 	for (int l = 0; l < x->nl; l++) {
 		const int *r = rows + (size_t)l * h;
 		long cut = (long)(BOX_TRIM * li[l].area), acc = 0;
-		int y0 = li[l].box[1], y1 = li[l].box[3];
+		int y0 = li[l].box[1], y1 = li[l].box[3], peak = 0;
+		double lo = 1e30, hi = -1e30;
 		if (li[l].area == 0)
 			continue;
 		while (y0 < y1 && acc + r[y0] <= cut)
@@ -1287,10 +1302,51 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 		acc = 0;
 		while (y1 > y0 && acc + r[y1] <= cut)
 			acc += r[y1--];
+		for (int y = y0; y <= y1; y++)
+			if (r[y] > peak)
+				peak = r[y];
+		/* rows within ROW_KEEP P of the ridge are the letters' */
+		for (int i = x->lx0[l] > 0 ? x->lx0[l] : 0; i <= x->lx1[l] &&
+		    i < w; i++) {
+			double v = x->ly[(size_t)l * w + i];
+			if (v < lo) lo = v;
+			if (v > hi) hi = v;
+		}
+		lo -= ROW_KEEP * x->pitch;
+		hi += ROW_KEEP * x->pitch;
+		while (y0 < y1 && y0 < lo && r[y0] < ROW_FLOOR * peak)
+			y0++;
+		while (y1 > y0 && y1 > hi && r[y1] < ROW_FLOOR * peak)
+			y1--;
 		li[l].box[1] = y0;
 		li[l].box[3] = y1;
 	}
 	free(rows);
+	{
+		int *cols = htr_zalloc((size_t)x->nl * w, sizeof *cols);
+		if (!cols)
+			return -1;
+		for (int y = 0; y < h; y++)
+			for (int i = 0; i < w; i++) {
+				int o = owner[(size_t)y * w + i];
+				if (o > 0)
+					cols[(size_t)(o - 1) * w + i]++;
+			}
+		for (int l = 0; l < x->nl; l++) {
+			const int *c = cols + (size_t)l * w;
+			int x1 = li[l].box[2], i = x1;
+			if (li[l].area == 0)
+				continue;
+			while (i > li[l].box[0] && c[i] <= FILL_INK * x->sw)
+				i--;
+			if (x1 - i > FILL_LEN * x->pitch) {
+				while (i > li[l].box[0] && !c[i])
+					i--;
+				li[l].box[2] = i;
+			}
+		}
+		free(cols);
+	}
 	return 0;
 }
 

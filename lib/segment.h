@@ -22,7 +22,11 @@
  * narrower than 0.35 of the median line (stamps, page numbers) and lines
  * narrower than the median line away from the text block (letterheads,
  * registration stamps) are dropped.  Line boxes leave out the top and
- * bottom 0.5% of the line's ink (flourishes).  Words are runs of ink
+ * bottom 0.5% of the line's ink, then the rows above and below, more
+ * than 0.4 pitch from the ridge, with less than 3% of the ink of the
+ * line's densest row (flourishes, loops), and a line's last columns
+ * when more than a pitch of them hold a single thin stroke (a line-end
+ * filler).  Words are runs of ink
  * separated by gaps wider than a threshold found by 2-means over the
  * page's gap widths; characters are column runs inside a word, wide runs
  * cut at minima of the vertical projection. */

@@ -296,6 +296,33 @@ test_text_block(void)
 	htr_image_free(&im);
 }
 
+/* A flourish: a thin slanted stroke running 34 px below the last line's
+ * baseline (0.57 pitch), from its last letter, has more ink than the 0.5%
+ * trimmed off a box's bottom but is thin in every row: the line's box
+ * stops where its letters' descenders do, give or take a few rows. */
+static void
+test_flourish(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	struct truth t;
+	int *b, l = 3, base = 70 + 3 * 60;
+
+	make_page_at(&im, &t, 4, 0.0, 1, 19, 0, 120);
+	stroke(&im, NULL, t.box[l][2], base, t.box[l][2] + 30, base + 34);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline, "%d lines, want %d", s.nline, t.nline);
+	if (s.nline == t.nline) {
+		b = s.lines[l].box;
+		CHECKF(b[1] + b[3] - 1 <= t.box[l][3] + 4, "line %d ends at y "
+		    "%d, its letters at %d", l, b[1] + b[3] - 1, t.box[l][3]);
+		CHECKF(b[1] <= t.box[l][1] + 3, "line %d starts at y %d, its "
+		    "letters at %d", l, b[1], t.box[l][1]);
+	}
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
 /* Crops white out the neighbours' ink and carry their tags. */
 static void
 test_crop(void)
@@ -452,6 +479,7 @@ main(void)
 	test_noise();
 	test_margin_note();
 	test_text_block();
+	test_flourish();
 	test_crop();
 	test_chars();
 	test_empty();
