@@ -7,7 +7,8 @@
 #   N=30000 PRE_EPOCHS=2 FT_EPOCHS=3 models/recipes/synth.sh
 #
 # Three phases, each skipped when its output exists (delete build/synth to
-# start again; RESUME=1 continues an interrupted training phase):
+# start again; RESUME=1 continues an interrupted training phase, or the
+# fine-tuning with more epochs):
 #   1. render N lines with htr-synth: the texts are the TRAINING
 #      transcriptions of Poilus and Hooker (no valid text), cycled with
 #      fresh variation, in every font of $HTR_DATA/fonts, height 48;
@@ -82,8 +83,9 @@ if [ ! -s "$work/pre.htrm" ]; then
 	resume=
 fi
 
-# 3. Fine-tune on the real lines.
-if [ ! -s "$work/ft.htrm" ]; then
+# 3. Fine-tune on the real lines (RESUME=1 continues it, e.g. with a
+# larger FT_EPOCHS, even when ft.htrm exists).
+if [ ! -s "$work/ft.htrm" ] || [ -n "$resume" ]; then
 	start=$(date +%s)
 	# shellcheck disable=SC2086
 	bin/htr-train -init "$work/pre.htrm" -train "$work/real-train.tsv" \
