@@ -139,45 +139,6 @@ pre_run(void *p)
 	return NULL;
 }
 
-struct wi {
-	int w;
-	long i;
-};
-
-static int
-cmp_wi(const void *a, const void *b)
-{
-	const struct wi *x = a, *y = b;
-
-	return x->w != y->w ? (x->w > y->w) - (x->w < y->w) :
-	    (x->i > y->i) - (x->i < y->i);
-}
-
-/* The trainer's batch order: shuffled, chunks of 32 batches sorted by
- * width, batches in random order. */
-static void
-make_order(long *order, const struct htr_set *s, int B, struct htr_rng *rng)
-{
-	long n = s->n, chunk = 32L * B, nb = n / B;
-	int *perm = malloc(n * sizeof *perm), *bp = malloc(nb * sizeof *bp);
-	struct wi *p = malloc(n * sizeof *p);
-
-	for (long i = 0; i < n; i++)
-		perm[i] = (int)i;
-	htr_rng_shuffle(rng, perm, (int)n);
-	for (long i = 0; i < n; i++)
-		p[i].w = s->width[perm[i]], p[i].i = perm[i];
-	for (long c = 0; c < n; c += chunk)
-		qsort(p + c, n - c < chunk ? n - c : chunk, sizeof *p, cmp_wi);
-	for (long b = 0; b < nb; b++)
-		bp[b] = (int)b;
-	htr_rng_shuffle(rng, bp, (int)nb);
-	for (long b = 0; b < nb; b++)
-		for (int k = 0; k < B; k++)
-			order[b * B + k] = p[(long)bp[b] * B + k].i;
-	free(perm), free(bp), free(p);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -245,8 +206,13 @@ main(int argc, char **argv)
 	htr_adam_defaults(&adam);
 	adam.clip = 5;
 
+	/* the trainer's batch order, less the short batch where B does not
+	 * divide the lines: step s takes order[s * B ...] */
 	long *order = malloc(set.n * sizeof *order);
-	make_order(order, &set, B, &rng);
+	long *start = malloc((set.n / B + 1) * sizeof *start);
+	if (!order || !start ||
+	    htr_set_epoch_order(order, start, &set, B, 1, &rng) < 0)
+		goto fail;
 	int H = htr_net_input_height(net);
 	float *xs[2];
 	int *ws[2];
@@ -419,7 +385,7 @@ main(int argc, char **argv)
 	htr_net_free(net);
 	htr_alphabet_free(&alpha);
 	htr_dataset_free(&ds);
-	free(order), free(lens), free(labels);
+	free(order), free(start), free(lens), free(labels);
 	for (int k = 0; k < 2; k++)
 		free(xs[k]), free(ws[k]);
 	free(vgsl);

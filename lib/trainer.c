@@ -491,16 +491,14 @@ state_parse(struct state *s, const char *buf)
 	return 0;
 }
 
-/* The batches of one epoch: the samples shuffled, cut into chunks of 32
- * batches, each chunk sorted by width (less padding), cut into batches,
- * and the batches shuffled.  order[] gets the sample indices, start[]
- * the first position of each batch (nb + 1 entries). */
-static long
-epoch_order(long *order, long *start, const struct htr_set *s, int batch,
-    struct htr_rng *rng)
+long
+htr_set_epoch_order(long *order, long *start, const struct htr_set *s,
+    int batch, int drop_last, struct htr_rng *rng)
 {
+	HTR_ASSERT(batch > 0);
 	int *perm = htr_alloc((size_t)s->n, sizeof *perm);
-	long nb = (s->n + batch - 1) / batch, chunk = (long)batch * 32;
+	long nb = drop_last ? s->n / batch : (s->n + batch - 1) / batch;
+	long chunk = (long)batch * 32;
 	int *bperm = htr_alloc((size_t)nb, sizeof *bperm);
 	long *tmp = htr_alloc((size_t)s->n, sizeof *tmp), pos = 0;
 
@@ -887,7 +885,8 @@ resume_fail:
 		struct htr_rng rng = st.order;
 		double lr = o->lr * pow(o->lr_decay, st.epoch);
 
-		if (epoch_order(order, start, &ts, o->batch, &rng) < 0)
+		if (htr_set_epoch_order(order, start, &ts, o->batch, 0,
+		    &rng) < 0)
 			goto out;
 		adam.lr = (float)lr;
 		for (; st.batch < nb; st.batch++) {

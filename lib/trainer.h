@@ -77,6 +77,17 @@ int  htr_set_batch(float *x, int *widths, const struct htr_set *s,
 	const long *idx, int N, int W, int H, const struct htr_augment *aug,
 	struct htr_rng *rng);
 
+/* The batches of one epoch as htr_train draws them: the samples of s
+ * shuffled with rng, cut into chunks of 32 batches, each chunk sorted by
+ * width (less padding), cut into batches, and the batches shuffled.
+ * order [s->n] gets the sample indices batch after batch, start [nb + 1]
+ * the first position of each batch in order, then the end.  Every sample
+ * is drawn once; where batch does not divide s->n, the batch of the last
+ * sorted samples is short, or with drop_last left out (nb = s->n / batch,
+ * every batch full).  Returns nb, or -1 (out of memory). */
+long htr_set_epoch_order(long *order, long *start, const struct htr_set *s,
+	int batch, int drop_last, struct htr_rng *rng);
+
 /* The network input of one crop exactly as training and htr_evaluate
  * build it (for htr-crnn): scaled to the net's height (or resized to its
  * fixed input size), at least htr_net_min_width wide, ink 1 and paper 0.

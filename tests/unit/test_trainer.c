@@ -1,6 +1,6 @@
-/* test_trainer.c — prepared sets, batches, best-path decoding, and that
- * htr_net_input_image (what htr-crnn feeds a net) is exactly what training
- * and evaluation feed it. */
+/* test_trainer.c — prepared sets, batches, the epoch's batch order,
+ * best-path decoding, and that htr_net_input_image (what htr-crnn feeds a
+ * net) is exactly what training and evaluation feed it. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +9,7 @@
 #include "htr.h"
 #include "labels.h"
 #include "net.h"
+#include "rng.h"
 #include "trainer.h"
 #include "t.h"
 
@@ -44,6 +45,55 @@ test_best_path(void)
 			logp[t][c] = c == path[t] ? -0.1f : -3;
 	CHECK(htr_ctc_best_path(out, &logp[0][0], 8, 3, 4) == 3);
 	CHECK(out[0] == 1 && out[1] == 2 && out[2] == 1);
+}
+
+/* htr_set_epoch_order: every sample once (drop_last: only full batches),
+ * one short batch at the most, widths sorted within each batch, the same
+ * order from the same seed. */
+static void
+test_epoch_order(void)
+{
+	enum { N = 103, B = 8 };
+	int width[N], seen[N];
+	long order[N], order2[N], start[N / B + 2];
+	struct htr_set s;
+	struct htr_rng rng, rng2;
+
+	memset(&s, 0, sizeof s);
+	s.n = N;
+	s.width = width;
+	htr_rng_seed(&rng, 5);
+	for (int i = 0; i < N; i++)
+		width[i] = 1 + (int)htr_rng_below(&rng, 40);
+	for (int drop = 0; drop < 2; drop++) {
+		long nb, shorts = 0, sorted = 1, dup = 0;
+
+		htr_rng_seed(&rng, 9);
+		rng2 = rng;
+		nb = htr_set_epoch_order(order, start, &s, B, drop, &rng);
+		CHECK(nb == (drop ? N / B : (N + B - 1) / B));
+		if (nb < 0)
+			return;
+		CHECK(start[0] == 0 && start[nb] == (drop ? N / B * B : N));
+		memset(seen, 0, sizeof seen);
+		for (long b = 0; b < nb; b++) {
+			long len = start[b + 1] - start[b];
+
+			CHECK(len == B || (!drop && len == N % B));
+			shorts += len != B;
+			for (long k = start[b]; k < start[b + 1]; k++) {
+				CHECK(order[k] >= 0 && order[k] < N);
+				dup += seen[order[k]]++ > 0;
+				if (k > start[b] &&
+				    width[order[k]] < width[order[k - 1]])
+					sorted = 0;
+			}
+		}
+		CHECK(shorts == !drop && dup == 0 && sorted);
+		CHECK(htr_set_epoch_order(order2, start, &s, B, drop, &rng2) ==
+		    nb);
+		CHECK(!memcmp(order, order2, (size_t)start[nb] * sizeof *order));
+	}
 }
 
 static void
@@ -118,6 +168,7 @@ main(void)
 	snprintf(dir, sizeof dir, "%s/test_trainer", t ? t : "/tmp");
 	mkdir(dir, 0777);
 	test_best_path();
+	test_epoch_order();
 	test_inputs("[1,12,0,1 Cr3,3,4 Mp2,2 Lbx8 O1c3]", 0);
 	test_inputs("[1,10,10,1 Cr3,3,4 Mp2,2 Fr8 O0s3]", 1);
 	return T_DONE();
