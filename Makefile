@@ -49,7 +49,7 @@ build/tests/%: tests/unit/%.c tests/unit/t.h lib/libhtr.a build/flags
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< \
 	    lib/libhtr.a $(LDLIBS)
 
-build/bench/%: bench/%.c lib/libhtr.a build/flags
+build/bench/%: bench/%.c $(wildcard bench/*.h) lib/libhtr.a build/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/libhtr.a $(LDLIBS)
 
