@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "augment.h"
+#include "benchutil.h"
 #include "clock.h"
 #include "dataset.h"
 #include "htr.h"
@@ -24,41 +24,6 @@
 #include "net.h"
 #include "rng.h"
 #include "trainer.h"
-
-static void
-loadavg(const char *when)
-{
-	char buf[128] = "?\n";
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof buf, f))
-			strcpy(buf, "?\n");
-		fclose(f);
-	}
-	printf("load average %s: %s", when, buf);
-}
-
-static void
-machine(void)
-{
-	char line[256], model[256] = "?";
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	if (f) {
-		while (fgets(line, sizeof line, f))
-			if (!strncmp(line, "model name", 10)) {
-				char *p = strchr(line, ':');
-				snprintf(model, sizeof model, "%s", p ? p + 2 : line);
-				model[strcspn(model, "\n")] = 0;
-				break;
-			}
-		fclose(f);
-	}
-	printf("machine: %s, %ld cores online, OpenBLAS %d threads (%s)\n",
-	    model, sysconf(_SC_NPROCESSORS_ONLN), openblas_get_num_threads(),
-	    openblas_get_config());
-}
 
 /* The VGSL text of a file: # comment lines dropped, lines joined. */
 static char *
@@ -84,31 +49,6 @@ read_vgsl(const char *path)
 	}
 	fclose(f);
 	return s;
-}
-
-/* GFLOP/s of one thread's sgemm 1024^3 (CPU time, best of 3). */
-static double
-sgemm_speed(void)
-{
-	int n = 1024, nt = openblas_get_num_threads();
-	float *a = malloc((size_t)n * n * sizeof *a);
-	float *c = malloc((size_t)n * n * sizeof *c);
-	double best = 1e30;
-
-	for (size_t i = 0; i < (size_t)n * n; i++)
-		a[i] = (float)(i % 7) * 0.1f;
-	openblas_set_num_threads(1);
-	for (int r = 0; r < 4; r++) {
-		double t0 = htr_clock_cpu_seconds();
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
-		    1, a, n, a, n, 0, c, n);
-		double t = htr_clock_cpu_seconds() - t0;
-		if (r > 0 && t < best)
-			best = t;
-	}
-	openblas_set_num_threads(nt);
-	free(a), free(c);
-	return 2.0 * n * n * n / best * 1e-9;
 }
 
 /* The next batch built in the background, as htr_train does with more
@@ -162,9 +102,9 @@ main(int argc, char **argv)
 		    argv[2]);
 		return 2;
 	}
-	machine();
-	loadavg("before");
-	double peak = sgemm_speed();
+	bench_machine();
+	bench_loadavg("before");
+	double peak = bench_sgemm_cpu_speed(1024);
 
 	double t0 = htr_clock_seconds();
 	htr_dataset_init(&ds);
@@ -379,7 +319,7 @@ main(int argc, char **argv)
 	printf("inference (validation): %.1f lines/s\n", sub.n / te);
 	printf("PyTorch 1.13, similar CRNN, same machine (issue #5): about "
 	    "4 lines/s training\n");
-	loadavg("after");
+	bench_loadavg("after");
 
 	htr_set_free(&set);
 	htr_net_free(net);

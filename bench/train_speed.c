@@ -8,10 +8,9 @@
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
+#include "benchutil.h"
 #include "clock.h"
 #include "gemm.h"
 #include "htr.h"
@@ -30,41 +29,6 @@ cputime(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-}
-
-static void
-loadavg(const char *when)
-{
-	char buf[128] = "?";
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f) {
-		if (!fgets(buf, sizeof buf, f))
-			strcpy(buf, "?\n");
-		fclose(f);
-	}
-	printf("load average %s: %s", when, buf);
-}
-
-static void
-machine(void)
-{
-	char line[256], model[256] = "?";
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	if (f) {
-		while (fgets(line, sizeof line, f))
-			if (!strncmp(line, "model name", 10)) {
-				char *p = strchr(line, ':');
-				snprintf(model, sizeof model, "%s", p ? p + 2 : line);
-				model[strcspn(model, "\n")] = 0;
-				break;
-			}
-		fclose(f);
-	}
-	printf("machine: %s, %ld cores online, OpenBLAS %d threads (%s)\n",
-	    model, sysconf(_SC_NPROCESSORS_ONLN), openblas_get_num_threads(),
-	    openblas_get_config());
 }
 
 /* GFLOP/s of htr_sgemm C[M][N] = A[M][K] B[K][N], best of a few runs. */
@@ -91,32 +55,6 @@ sgemm_speed(int M, int N, int K, int ta, int tb)
 	return 2.0 * M * N * K / best * 1e-9;
 }
 
-/* GFLOP/s of one thread's sgemm n^3 on CPU time (best of 3): what a
- * core gives, less skewed by other jobs than wall time (a busy sibling
- * hyperthread still lowers it). */
-static double
-sgemm_cpu_speed(int n)
-{
-	int nt = openblas_get_num_threads();
-	float *a = malloc((size_t)n * n * sizeof *a);
-	float *c = malloc((size_t)n * n * sizeof *c);
-	double best = 1e30;
-
-	for (size_t i = 0; i < (size_t)n * n; i++)
-		a[i] = (float)(i % 7) * 0.1f;
-	openblas_set_num_threads(1);
-	for (int r = 0; r < 4; r++) {
-		double t0 = htr_clock_cpu_seconds();
-		htr_sgemm(0, 0, n, n, n, 1, a, n, a, n, 0, c, n);
-		double t = htr_clock_cpu_seconds() - t0;
-		if (r > 0 && t < best)
-			best = t;
-	}
-	openblas_set_num_threads(nt);
-	free(a), free(c);
-	return 2.0 * n * n * n / best * 1e-9;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -129,12 +67,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: train_speed [steps [batch]]\n");
 		return 2;
 	}
-	machine();
-	loadavg("before");
+	bench_machine();
+	bench_loadavg("before");
 	double peak = sgemm_speed(1024, 1024, 1024, 0, 0);
 	printf("OpenBLAS sgemm 1024x1024x1024: %.1f GFLOP/s\n", peak);
 	int nt = openblas_get_num_threads();
-	double one = sgemm_cpu_speed(1024);
+	double one = bench_sgemm_cpu_speed(1024);
 	printf("OpenBLAS sgemm 1024x1024x1024, one thread, on CPU time (less "
 	    "sensitive to other jobs than wall time): %.1f GFLOP/s\n", one);
 	printf("OpenBLAS sgemm 64x51200x800 (conv2-like): %.1f GFLOP/s\n",
@@ -232,7 +170,7 @@ main(int argc, char **argv)
 	    "on these cores" : "within sgemm's reach on these cores");
 	printf("PyTorch 1.13 on the same shape (figure from the brief, 2-core "
 	    "machine): 23.5 samples/s\n");
-	loadavg("after");
+	bench_loadavg("after");
 	htr_net_free(net);
 	free(x);
 	free(labels);
