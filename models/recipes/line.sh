@@ -23,15 +23,9 @@ for f in poilus/train.tsv poilus/valid.tsv hooker/train.tsv hooker/valid.tsv; do
 	[ -r "$data/$f" ] || { echo "line.sh: $data/$f missing" >&2; exit 1; }
 done
 [ -x bin/htr-train ] || make
-# One manifest per split with absolute image paths.
-for split in train valid; do
-	for set in poilus hooker; do
-		sed "s|^|$data/$set/|" "$data/$set/$split.tsv"
-	done > "$work/$split.tsv"
-	for set in poilus hooker; do
-		sed "s|^|$data/$set/|" "$data/$set/$split.tsv" > "$work/$set-$split.tsv"
-	done
-done
+# One manifest per split with absolute image paths, and one per set.
+. "$top/models/recipes/manifests.sh"
+real_manifests "$data" "$work" ""
 resume=
 if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
 start=$(date +%s)

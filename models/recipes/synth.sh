@@ -37,14 +37,8 @@ done
 mkdir -p "$work"
 
 # Manifests with absolute paths, as line.sh makes them.
-for split in train valid; do
-	for set in poilus hooker; do
-		sed "s|^|$data/$set/|" "$data/$set/$split.tsv"
-	done > "$work/real-$split.tsv"
-	for set in poilus hooker; do
-		sed "s|^|$data/$set/|" "$data/$set/$split.tsv" > "$work/$set-$split.tsv"
-	done
-done
+. "$top/models/recipes/manifests.sh"
+real_manifests "$data" "$work" real-
 cut -f2 "$work/real-train.tsv" > "$work/text.txt"
 # The alphabet: every character of the real training texts, once.
 perl -CSD -ne 'chomp; $c{$_} = 1 for split //; END { print sort keys %c }' \
