@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "dataopts.h"
 #include "dataset.h"
 #include "decopts.h"
 #include "htr.h"
@@ -171,11 +172,11 @@ print_rates(const struct htr_metrics *m, int ctc)
 int
 main(int argc, char **argv)
 {
-	const char *mpath = NULL, *src = NULL, *mi = NULL, *ml = NULL;
-	const char *root = NULL;
-	unsigned int skip_err = 0, last = 0, last_spec = 0;
+	const char *mpath = NULL, *src = NULL;
+	unsigned int last = 0, last_spec = 0;
 	int batch = 32, nworst = 10, threads = 0;
 	struct htr_decsetup_args g;
+	struct htr_dataopts d = {0};
 	struct htr_dataset ds, rest;
 	struct htr_model *model;
 	struct htr_set set;
@@ -184,16 +185,13 @@ main(int argc, char **argv)
 	double t0, t1, dec = 0;
 	HTR_CLI_OPTIONS;
 
-	htr_cli_init("htr-eval", "-m model.htrm (-test SRC | -mnist-images F "
-	    "-mnist-labels F) [-image-root DIR] [-batch N] [-worst N] "
-	    "[-threads N] " HTR_DECOPTS_USAGE("LIST"));
+	htr_cli_init("htr-eval", "-m model.htrm "
+	    HTR_DATAOPTS_USAGE("-test SRC") " [-image-root DIR] [-batch N] "
+	    "[-worst N] [-threads N] " HTR_DECOPTS_USAGE("LIST"));
 	htr_decsetup_args_defaults(&g);
 	OPTENT3(0, "m", OPT_STRING, &mpath, NULL, 0);
 	OPTENT3(0, "test", OPT_STRING, &src, NULL, 0);
-	OPTENT3(0, "mnist-images", OPT_STRING, &mi, NULL, 0);
-	OPTENT3(0, "mnist-labels", OPT_STRING, &ml, NULL, 0);
-	OPTENT3(0, "image-root", OPT_STRING, &root, NULL, 0);
-	OPTENT3(0, "skip-err", OPT_FLAG, NULL, &skip_err, 0);
+	HTR_DATAOPTS_OPTIONS(d);
 	OPTENT3(0, "last", OPT_UINT, &last, &last_spec, 0);
 	OPTENT3(0, "batch", OPT_INT, &batch, NULL, 0);
 	OPTENT3(0, "worst", OPT_INT, &nworst, NULL, 0);
@@ -205,7 +203,8 @@ main(int argc, char **argv)
 		htr_cli_usage("unexpected argument '%s'", argv[1]);
 	if (!mpath)
 		htr_cli_usage("-m model.htrm is required");
-	if (!src == !(mi || ml) || (mi != NULL) != (ml != NULL))
+	if (!src == !(d.mnist_images || d.mnist_labels) ||
+	    (d.mnist_images != NULL) != (d.mnist_labels != NULL))
 		htr_cli_usage("give -test SRC, or -mnist-images and "
 		    "-mnist-labels");
 	if (batch < 1 || batch > 4096 || nworst < 0)
@@ -232,12 +231,7 @@ main(int argc, char **argv)
 			htr_cli_die(NULL);
 	}
 	htr_dataset_init(&ds);
-	if (mi) {
-		if (htr_dataset_add_mnist(&ds, mi, ml))
-			htr_cli_die(NULL);
-	} else if (htr_dataset_add_file(&ds, src, root, skip_err)) {
-		htr_cli_die(NULL);
-	}
+	htr_dataopts_add(&ds, &d, src);
 	/* -last N: only the last N samples (e.g. a validation split) */
 	htr_dataset_init(&rest);
 	if (last_spec && last < ds.n) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "dataopts.h"
 #include "dataset.h"
 #include "htr.h"
 #include "model.h"
@@ -138,10 +139,10 @@ summary(const char *vgsl, int nclass, uint64_t seed)
 int
 main(int argc, char **argv)
 {
-	const char *train_src = NULL, *valid_src = NULL, *mi = NULL, *ml = NULL;
-	const char *root = NULL, *net_arg = NULL, *init = NULL, *level = NULL, *out = NULL;
+	const char *train_src = NULL, *valid_src = NULL;
+	const char *net_arg = NULL, *init = NULL, *level = NULL, *out = NULL;
 	const char *ckpt = NULL, *log = NULL, *plot = NULL, *alpha_arg = NULL;
-	unsigned int valid_split = 0, skip_err = 0, resume = 0, summ = 0;
+	unsigned int valid_split = 0, resume = 0, summ = 0;
 	int height = 0, batch = 16, epochs = 10, threads = 0, patience = 0;
 	int classes = 0;
 	unsigned int seed = 1;
@@ -153,20 +154,19 @@ main(int argc, char **argv)
 	static const char *aug_name[10] = {"aug-scale", "aug-rotate",
 	    "aug-shear", "aug-translate", "aug-elastic", "aug-stroke",
 	    "aug-blur", "aug-noise", "aug-contrast", "aug-clean"};
+	struct htr_dataopts d = {0};
 	struct htr_train_opts o;
 	struct htr_dataset train, valid;
 	char prov[1024];
 	HTR_CLI_OPTIONS;
 
-	htr_cli_init("htr-train", "(-net VGSL|@file | -init MODEL) (-train SRC | -mnist-images "
-	    "F -mnist-labels F) [-valid SRC | -valid-split N] -o model.htrm "
-	    "[options]");
+	htr_cli_init("htr-train", "(-net VGSL|@file | -init MODEL) "
+	    HTR_DATAOPTS_USAGE("-train SRC") " [-valid SRC | -valid-split N] "
+	    "-o model.htrm [options]");
 	OPTENT3(0, "train", OPT_STRING, &train_src, NULL, 0);
 	OPTENT3(0, "valid", OPT_STRING, &valid_src, NULL, 0);
-	OPTENT3(0, "mnist-images", OPT_STRING, &mi, NULL, 0);
-	OPTENT3(0, "mnist-labels", OPT_STRING, &ml, NULL, 0);
-	OPTENT3(0, "image-root", OPT_STRING, &root, NULL, 0);
-	OPTENT3(0, "skip-err", OPT_FLAG, NULL, &skip_err, 0);
+	/* before -init: shhopt takes the first match of an abbreviation */
+	HTR_DATAOPTS_OPTIONS(d);
 	OPTENT3(0, "valid-split", OPT_UINT, &valid_split, NULL, 0);
 	OPTENT3(0, "net", OPT_STRING, &net_arg, NULL, 0);
 	OPTENT3(0, "init", OPT_STRING, &init, NULL, 0);
@@ -216,6 +216,7 @@ main(int argc, char **argv)
 		free(vgsl);
 		return htr_cli_finish();
 	}
+	const char *mi = d.mnist_images, *ml = d.mnist_labels;
 	if (!train_src && !(mi && ml))
 		htr_cli_usage("give -train, or -mnist-images and -mnist-labels");
 	if (train_src && (mi || ml))
@@ -287,14 +288,9 @@ main(int argc, char **argv)
 		htr_cli_fatal("%s: %s", ckpt, strerror(errno));
 	htr_dataset_init(&train);
 	htr_dataset_init(&valid);
-	if (mi) {
-		if (htr_dataset_add_mnist(&train, mi, ml))
-			htr_cli_die(NULL);
-	} else if (htr_dataset_add_file(&train, train_src, root, skip_err)) {
-		htr_cli_die(NULL);
-	}
+	htr_dataopts_add(&train, &d, train_src);
 	if (valid_src) {
-		if (htr_dataset_add_file(&valid, valid_src, root, skip_err))
+		if (htr_dataset_add_file(&valid, valid_src, d.root, d.skip_err))
 			htr_cli_die(NULL);
 	} else if (valid_split && htr_dataset_split(&train, valid_split, &valid))
 		htr_cli_die("-valid-split");
