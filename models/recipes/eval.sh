@@ -13,6 +13,10 @@
 # The decoder settings below were tuned on these valid sets
 # (models/recipes/lmtune.sh); override them with the variables.  The raw
 # htr-eval reports are left in build/eval/.
+#   FIT=10 models/recipes/eval.sh    also best path on every 10th TRAINING
+#                                    line of each set: a model that reads
+#                                    its own training lines no better than
+#                                    unseen ones underfits
 set -e
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -38,6 +42,19 @@ ev() { # set, then htr-eval's decoder options
 	    -threads ${THREADS:-1} -worst 0 "$@"
 }
 echo "model $model; valid sets of $data"
+if [ -n "$FIT" ]; then
+	for s in poilus hooker; do
+		awk -v n="$FIT" 'NR % n == 1' "$data/$s/train.tsv" |
+		    sed "s|^|$data/$s/|" > $out/$s-fit.tsv
+		nice -n 5 bin/htr-eval -m "$model" -test $out/$s-fit.tsv \
+		    -threads ${THREADS:-1} -worst 0 > $out/$s-fit.txt
+		awk -F'\t' -v s=$s -v n="$FIT" '
+		    $1 == "samples" { k = $2 }
+		    $1 == "cer" { c = $2 } $1 == "wer" { w = $2 }
+		    END { printf "%s train (every %sth line, %d lines), best path:" \
+			" CER %s, WER %s\n", s, n, k, c, w }' $out/$s-fit.txt
+	done
+fi
 printf '%-7s %-44s %8s %8s %5s %7s %7s\n' set decoder CER WER exact \
     dec_ms net_ms
 for s in poilus hooker; do

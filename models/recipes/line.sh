@@ -11,13 +11,18 @@
 # Training takes hours on 2 cores: run it in the background.  Interrupted?
 # RESUME=1 models/recipes/line.sh continues from the newest checkpoint in
 # build/line/ckpt exactly where it stopped.
+#
+# Another network beside the running one (its own work directory, so the
+# two runs' checkpoints and logs stay apart):
+#   NET=@examples/lines-medium.vgsl WORK=build/line-medium \
+#       OUT=build/line-medium/line.htrm THREADS=1 models/recipes/line.sh
 set -e
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 data=$(cd "${HTR_DATA:-../shared/data}" && pwd)
 out=${OUT:-models/line.htrm}
 net=${NET:-@examples/lines-small.vgsl}
-work=build/line
+work=${WORK:-build/line}
 mkdir -p "$work"
 for f in poilus/train.tsv poilus/valid.tsv hooker/train.tsv hooker/valid.tsv; do
 	[ -r "$data/$f" ] || { echo "line.sh: $data/$f missing" >&2; exit 1; }
