@@ -4,7 +4,14 @@
 # and scores the recognized text against the ground-truth lines of
 # poilus/pages.tsv joined in reading order (page CER and WER, with
 # build/bench/pagecer), plus seconds per page for the whole job (read JPEG,
-# prep, segment, recognize, decode) on this machine.
+# prep, segment, recognize, decode) on this machine.  Then where the time
+# goes, with build/bench/pagespeed on the same pages: CPU seconds (all
+# threads; on a machine shared with other jobs the steadier measure) and
+# wall seconds per stage (read JPEG, prep, segment, recognize, decode),
+# first for the baseline, everything on one core with the lines' batches
+# one after the other (OPENBLAS_NUM_THREADS=1, -serial: the code path of
+# htr before batches ran on threads of their own), then as htr runs, on
+# all cores; both runs must give the same text.
 #
 #	bench/page.sh [model.htrm] [htr options]
 #
@@ -22,7 +29,10 @@ for f in "$P/pages.tsv" "$P/valid.tsv"; do
 	[ -r "$f" ] || { echo "page.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
 done
 [ -x "$top/bin/htr" ] || { echo "page.sh: build first (make)" >&2; exit 1; }
-[ -x "$top/build/bench/pagecer" ] || (cd "$top" && make -s build/bench/pagecer) || exit 1
+for b in pagecer pagespeed; do
+	[ -x "$top/build/bench/$b" ] || (cd "$top" && make -s build/bench/$b) ||
+	    exit 1
+done
 out=$top/bench/out/page
 mkdir -p "$out"
 echo "htr options: ${m:-(default model)} $*"
@@ -45,3 +55,25 @@ done < "$out/stems"
 printf 'seconds per page (htr, whole job): %.2f over %d pages\n' \
     "$(echo "$total / $npage" | bc -l)" "$npage"
 echo "texts: $out/pages.tsv"
+
+# Where the time goes.  pagespeed takes the model but no decoder options
+# (best path decoding, whose time is negligible).
+sm=${m:-"-m $top/models/line.htrm"}
+jpgs=$(while read -r stem; do
+	[ -r "$P/pages/$stem.jpg" ] && echo "$P/pages/$stem.jpg"
+done < "$out/stems")
+echo "stages, seconds per page (pagespeed; load $(cut -d' ' -f1 /proc/loadavg)):"
+echo "-- baseline: 1 core, batches one after the other"
+OPENBLAS_NUM_THREADS=1 "$top/build/bench/pagespeed" $sm -serial -quiet $jpgs \
+    > "$out/speed-base.txt" || exit 1
+grep -v '^text' "$out/speed-base.txt"
+echo "-- htr: $(nproc) cores, batches on threads"
+"$top/build/bench/pagespeed" $sm -quiet $jpgs > "$out/speed.txt" || exit 1
+grep -v '^text' "$out/speed.txt"
+if [ "$(grep '^text' "$out/speed-base.txt")" = "$(grep '^text' "$out/speed.txt")" ]
+then
+	echo "recognized text: the same in both runs"
+else
+	echo "recognized text: DIFFERS between the runs ($out/speed*.txt)"
+	exit 1
+fi

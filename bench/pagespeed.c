@@ -13,7 +13,9 @@
  * forward pass (1: one line at a time); -serial runs the batches one
  * after the other (each sgemm on all OpenBLAS threads: the code path
  * before batches ran on threads of their own); -repeat runs every page N times
- * and keeps each stage's fastest run; -quiet prints the means only.  The
+ * and keeps each stage's fastest run; -quiet prints the means only.
+ * The means are over all pages and over the pages of 20 lines or more
+ * (the size of a full page of handwriting).  The
  * text of each page goes to stdout as "text<TAB>name<TAB>line | line ..."
  * lines so that two runs can be compared. */
 #include <cblas.h>
@@ -29,6 +31,7 @@
 #include "pipeline.h"
 
 #define NSTAGE 6
+#define BIG    20      /* lines of a full page, for the second mean */
 
 static const char *const stage[NSTAGE] = { "read", "prep", "segment",
 	"recognize", "decode", "total" };
@@ -47,7 +50,9 @@ main(int argc, char **argv)
 	struct htr_pipeline_opts o;
 	struct htr_pipeline *p;
 	struct htr_net *net;
-	double sum[2][NSTAGE] = { { 0 } };
+	double sum[2][NSTAGE] = { { 0 } }, big[2] = { 0, 0 };
+	int nbig = 0;
+	long bigl = 0;
 	int threads = 0, repeat = 1, quiet = 0, npage = 0, nl;
 	long lines = 0;
 	int a;
@@ -138,6 +143,12 @@ main(int argc, char **argv)
 			printf("%s%s", i ? " | " : "", tr.line[i].text);
 		printf("\n");
 		lines += tr.nline;
+		if (tr.nline >= BIG) {
+			nbig++;
+			bigl += tr.nline;
+			big[0] += best[0][NSTAGE - 1];
+			big[1] += best[1][NSTAGE - 1];
+		}
 		htr_transcript_free(&tr);
 		for (int k = 0; k < 2; k++) {
 			if (!quiet) {
@@ -161,8 +172,14 @@ main(int argc, char **argv)
 		for (int s = 0; s < NSTAGE; s++)
 			printf(" %s %.3f", stage[s], sum[k][s] / npage);
 	}
-	printf("\nnetwork layers, forward, mean per page (CPU s / wall s; all "
-	    "runs):\n");
+	printf("\n");
+	if (nbig)
+		printf("pages of %d lines or more: %d (%.1f lines), whole job "
+		    "%.3f s CPU, %.3f s wall per page\n", BIG, nbig,
+		    (double)bigl / nbig, big[0] / nbig, big[1] / nbig);
+	printf("network layers, forward, mean per page (CPU s / wall s; all "
+	    "runs; with batches on threads the first thread's layers, "
+	    "CPU of all threads):\n");
 	for (int i = 0; i < nl; i++) {
 		struct htr_net_layer_info li;
 
