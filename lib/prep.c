@@ -232,8 +232,8 @@ box_blur(float *dst, const float *src, int w, int h, int r, float *tmp)
 int
 htr_prep_flatten(struct htr_image *im, int window)
 {
-	int w = im->w, h = im->h, side = w > h ? w : h, b, sw, sh;
-	float *blk, *mx, *tmp;
+	int w = im->w, h = im->h, side = w > h ? w : h, b, sw, sh, *xa, *xb;
+	float *blk, *mx, *tmp, *txs;
 
 	if (window <= 0)
 		window = side / 40 > 32 ? side / 40 : 32;
@@ -267,35 +267,44 @@ htr_prep_flatten(struct htr_image *im, int window)
 		}
 	box_blur(blk, mx, sw, sh, 1, tmp);
 	box_blur(mx, blk, sw, sh, 1, tmp);
-	/* Bilinear up from block centres, then divide. */
+	/* Bilinear up from block centres, then divide.  The columns' taps
+	 * and weights are the same in every row: worked out once. */
+	if (!(xa = htr_alloc((size_t)w, 2 * sizeof *xa + sizeof *txs))) {
+		free(blk);
+		return -1;
+	}
+	xb = xa + w;
+	txs = (float *)(xb + w);
+	for (int x = 0; x < w; x++) {
+		float fx = (x + 0.5f) / b - 0.5f;
+		int x0 = (int)floorf(fx);
+
+		txs[x] = x0 < 0 ? 0 : fx - x0;
+		xa[x] = x0 < 0 ? 0 : x0;
+		xb[x] = x0 + 1 >= sw ? sw - 1 : x0 + 1;
+	}
 	for (int y = 0; y < h; y++) {
 		float fy = (y + 0.5f) / b - 0.5f;
 		int y0 = (int)floorf(fy);
 		float ty = fy - y0;
 		int ya = y0 < 0 ? 0 : y0, yb = y0 + 1 >= sh ? sh - 1 : y0 + 1;
+		const float *ma = mx + (size_t)ya * sw, *mb = mx + (size_t)yb * sw;
+		unsigned char *p = im->pix + (size_t)y * w;
 
 		if (y0 < 0)
 			ty = 0;
 		for (int x = 0; x < w; x++) {
-			float fx = (x + 0.5f) / b - 0.5f;
-			int x0 = (int)floorf(fx);
-			float tx = fx - x0;
-			int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 >= sw ? sw - 1 : x0 + 1;
-			float bg, v;
-			unsigned char *p = im->pix + (size_t)y * w + x;
+			float tx = txs[x], bg, v;
 
-			if (x0 < 0)
-				tx = 0;
-			bg = (1 - ty) * ((1 - tx) * mx[ya * sw + xa] +
-			    tx * mx[ya * sw + xb]) +
-			    ty * ((1 - tx) * mx[yb * sw + xa] +
-			    tx * mx[yb * sw + xb]);
+			bg = (1 - ty) * ((1 - tx) * ma[xa[x]] + tx * ma[xb[x]]) +
+			    ty * ((1 - tx) * mb[xa[x]] + tx * mb[xb[x]]);
 			if (bg < 1)
 				bg = 1;
-			v = 255 * *p / bg;
-			*p = (unsigned char)(v > 255 ? 255 : v + 0.5f);
+			v = 255 * p[x] / bg;
+			p[x] = (unsigned char)(v > 255 ? 255 : v + 0.5f);
 		}
 	}
+	free(xa);
 	free(blk);
 	return 0;
 }
@@ -540,6 +549,8 @@ rotate_rows(void *ctx, size_t lo, size_t hi)
 {
 	const struct rotation *q = ctx;
 	long w = q->out->w, h = q->out->h;
+	int iw = q->in->w, ih = q->in->h;
+	const unsigned char *ip = q->in->pix;
 	double c = q->c, s = q->s;
 
 	for (long y = (long)lo; y < (long)hi; y++)
@@ -548,8 +559,21 @@ rotate_rows(void *ctx, size_t lo, size_t hi)
 			double dx = x + 0.5 - w / 2.0, dy = y + 0.5 - h / 2.0;
 			double sx = dx * c - dy * s + q->cxi - 0.5;
 			double sy = dx * s + dy * c + q->cyi - 0.5;
-			float v = bilinear(q->in, (float)sx, (float)sy, q->bg);
+			float fx = (float)sx, fy = (float)sy, v;
+			int x0 = (int)floorf(fx), y0 = (int)floorf(fy);
 
+			if (x0 >= 0 && y0 >= 0 && x0 + 1 < iw && y0 + 1 < ih) {
+				/* all four taps inside: bilinear's sum in its
+				 * order, without its edge tests */
+				const unsigned char *p = ip + (size_t)y0 * iw + x0;
+				float tx = fx - x0, ty = fy - y0;
+				v = 0;
+				v += (1 - tx) * (1 - ty) * p[0];
+				v += tx * (1 - ty) * p[1];
+				v += (1 - tx) * ty * p[iw];
+				v += tx * ty * p[iw + 1];
+			} else
+				v = bilinear(q->in, fx, fy, q->bg);
 			q->out->pix[y * w + x] = (unsigned char)(v + 0.5f);
 		}
 }
