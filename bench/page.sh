@@ -15,6 +15,11 @@
 #
 #	bench/page.sh [model.htrm] [htr options]
 #
+# HTR_BASE=path/to/another/bin/htr adds a whole-job comparison with that
+# build (e.g. one of main, built elsewhere), the two run alternately page
+# by page: CPU seconds (user + sys, /usr/bin/time) and wall seconds per
+# page, and whether the texts agree.
+#
 # e.g. with beam search and the character LM of the default line model:
 #	bench/page.sh models/line.htrm -decoder beam -lm models/line.htrl \
 #	    -lmweight 0.5 -bonus 1.5
@@ -55,6 +60,35 @@ done < "$out/stems"
 printf 'seconds per page (htr, whole job): %.2f over %d pages\n' \
     "$(echo "$total / $npage" | bc -l)" "$npage"
 echo "texts: $out/pages.tsv"
+
+# The whole job against another build, page by page in turns.
+if [ -n "$HTR_BASE" ]; then
+	[ -x "$HTR_BASE" ] || { echo "page.sh: HTR_BASE=$HTR_BASE: not a program" >&2; exit 1; }
+	[ -x /usr/bin/time ] || { echo "page.sh: HTR_BASE needs /usr/bin/time" >&2; exit 1; }
+	: > "$out/base.tsv"
+	while read -r stem; do
+		jpg=$P/pages/$stem.jpg
+		[ -r "$jpg" ] || continue
+		for b in "$HTR_BASE" "$top/bin/htr"; do
+			/usr/bin/time -f '%U %S %e' -o "$out/time" "$b" $m "$@" \
+			    "$jpg" > "$out/text" || exit 1
+			printf '%s\t%s\t%s\n' "$b" "$(awk '{ print $1 + $2, $3 }' \
+			    "$out/time")" "$(cksum < "$out/text")" >> "$out/base.tsv"
+		done
+	done < "$out/stems"
+	for b in "$HTR_BASE" "$top/bin/htr"; do
+		awk -F'\t' -v b="$b" '$1 == b { split($2, t, " "); c += t[1];
+		    w += t[2]; n++ } END { printf "whole job, %s: %.3f s CPU, " \
+		    "%.3f s wall per page\n", b, c / n, w / n }' "$out/base.tsv"
+	done
+	if [ "$(awk -F'\t' -v b="$HTR_BASE" '$1 == b { print $3 }' "$out/base.tsv")" = \
+	    "$(awk -F'\t' -v b="$top/bin/htr" '$1 == b { print $3 }' "$out/base.tsv")" ]
+	then
+		echo "text: the same from both builds"
+	else
+		echo "text: DIFFERS between the builds"
+	fi
+fi
 
 # Where the time goes.  pagespeed takes the model but no decoder options
 # (best path decoding, whose time is negligible).
