@@ -4,9 +4,21 @@
 # and scores the recognized text against the ground-truth lines of
 # poilus/pages.tsv joined in reading order (page CER and WER, with
 # build/bench/pagecer), plus seconds per page for the whole job (read JPEG,
-# prep, segment, recognize, decode) on this machine.
+# prep, segment, recognize, decode) on this machine.  Then where the time
+# goes, with build/bench/pagespeed on the same pages: CPU seconds (all
+# threads; on a machine shared with other jobs the steadier measure) and
+# wall seconds per stage (read JPEG, prep, segment, recognize, decode),
+# first for the baseline, everything on one core with the lines' batches
+# one after the other (OPENBLAS_NUM_THREADS=1, -serial: the code path of
+# htr before batches ran on threads of their own), then as htr runs, on
+# all cores; both runs must give the same text.
 #
 #	bench/page.sh [model.htrm] [htr options]
+#
+# HTR_BASE=path/to/another/bin/htr adds a whole-job comparison with that
+# build (e.g. one of main, built elsewhere), the two run alternately page
+# by page: CPU seconds (user + sys, /usr/bin/time) and wall seconds per
+# page, and whether the texts agree.
 #
 # e.g. with beam search and the character LM of the default line model:
 #	bench/page.sh models/line.htrm -decoder beam -lm models/line.htrl \
@@ -22,7 +34,10 @@ for f in "$P/pages.tsv" "$P/valid.tsv"; do
 	[ -r "$f" ] || { echo "page.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
 done
 [ -x "$top/bin/htr" ] || { echo "page.sh: build first (make)" >&2; exit 1; }
-[ -x "$top/build/bench/pagecer" ] || (cd "$top" && make -s build/bench/pagecer) || exit 1
+for b in pagecer pagespeed; do
+	[ -x "$top/build/bench/$b" ] || (cd "$top" && make -s build/bench/$b) ||
+	    exit 1
+done
 out=$top/bench/out/page
 mkdir -p "$out"
 echo "htr options: ${m:-(default model)} $*"
@@ -45,3 +60,54 @@ done < "$out/stems"
 printf 'seconds per page (htr, whole job): %.2f over %d pages\n' \
     "$(echo "$total / $npage" | bc -l)" "$npage"
 echo "texts: $out/pages.tsv"
+
+# The whole job against another build, page by page in turns.
+if [ -n "$HTR_BASE" ]; then
+	[ -x "$HTR_BASE" ] || { echo "page.sh: HTR_BASE=$HTR_BASE: not a program" >&2; exit 1; }
+	[ -x /usr/bin/time ] || { echo "page.sh: HTR_BASE needs /usr/bin/time" >&2; exit 1; }
+	: > "$out/base.tsv"
+	while read -r stem; do
+		jpg=$P/pages/$stem.jpg
+		[ -r "$jpg" ] || continue
+		for b in "$HTR_BASE" "$top/bin/htr"; do
+			/usr/bin/time -f '%U %S %e' -o "$out/time" "$b" $m "$@" \
+			    "$jpg" > "$out/text" || exit 1
+			printf '%s\t%s\t%s\n' "$b" "$(awk '{ print $1 + $2, $3 }' \
+			    "$out/time")" "$(cksum < "$out/text")" >> "$out/base.tsv"
+		done
+	done < "$out/stems"
+	for b in "$HTR_BASE" "$top/bin/htr"; do
+		awk -F'\t' -v b="$b" '$1 == b { split($2, t, " "); c += t[1];
+		    w += t[2]; n++ } END { printf "whole job, %s: %.3f s CPU, " \
+		    "%.3f s wall per page\n", b, c / n, w / n }' "$out/base.tsv"
+	done
+	if [ "$(awk -F'\t' -v b="$HTR_BASE" '$1 == b { print $3 }' "$out/base.tsv")" = \
+	    "$(awk -F'\t' -v b="$top/bin/htr" '$1 == b { print $3 }' "$out/base.tsv")" ]
+	then
+		echo "text: the same from both builds"
+	else
+		echo "text: DIFFERS between the builds"
+	fi
+fi
+
+# Where the time goes.  pagespeed takes the model but no decoder options
+# (best path decoding, whose time is negligible).
+sm=${m:-"-m $top/models/line.htrm"}
+jpgs=$(while read -r stem; do
+	[ -r "$P/pages/$stem.jpg" ] && echo "$P/pages/$stem.jpg"
+done < "$out/stems")
+echo "stages, seconds per page (pagespeed; load $(cut -d' ' -f1 /proc/loadavg)):"
+echo "-- baseline: 1 core, batches one after the other"
+OPENBLAS_NUM_THREADS=1 "$top/build/bench/pagespeed" $sm -serial -quiet $jpgs \
+    > "$out/speed-base.txt" || exit 1
+grep -v '^text' "$out/speed-base.txt"
+echo "-- htr: $(nproc) cores, batches on threads"
+"$top/build/bench/pagespeed" $sm -quiet $jpgs > "$out/speed.txt" || exit 1
+grep -v '^text' "$out/speed.txt"
+if [ "$(grep '^text' "$out/speed-base.txt")" = "$(grep '^text' "$out/speed.txt")" ]
+then
+	echo "recognized text: the same in both runs"
+else
+	echo "recognized text: DIFFERS between the runs ($out/speed*.txt)"
+	exit 1
+fi

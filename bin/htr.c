@@ -146,11 +146,11 @@ main(int argc, char **argv)
 				fprintf(stderr, "htr: %s: image %ld: %dx%d, %s"
 				    "skew %.2f deg, %d lines; prep %.3f s, "
 				    "segment %.3f s, recognize %.3f s, decode "
-				    "%.3f s\n", name, k, info.w, info.h,
-				    info.inverted ? "inverted, " : "",
+				    "%.3f s; CPU %.3f s\n", name, k, info.w,
+				    info.h, info.inverted ? "inverted, " : "",
 				    info.skew, info.nline, info.t_prep,
 				    info.t_segment, info.t_recognize,
-				    info.t_decode);
+				    info.t_decode, info.c_total);
 			pageno++;
 		}
 		if (r < 0) {

@@ -307,6 +307,18 @@ htr_net_free(struct htr_net *net)
 	free(net);
 }
 
+struct htr_net *
+htr_net_clone(const struct htr_net *net)
+{
+	struct htr_net *c = htr_net_create(net->vgsl, net->nclass, 0);
+
+	if (!c)
+		return NULL;
+	HTR_ASSERT(c->nstate == net->nstate);
+	memcpy(c->params, net->params, net->nstate * sizeof *c->params);
+	return c;
+}
+
 const char *htr_net_vgsl(const struct htr_net *net) { return net->vgsl; }
 int htr_net_input_height(const struct htr_net *net) { return net->spec.in_h; }
 int htr_net_input_channels(const struct htr_net *net) { return net->spec.in_c; }

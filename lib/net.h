@@ -61,6 +61,10 @@ enum htr_net_mode {
  * from it too.  NULL + htr_fail() on a bad string. */
 struct htr_net *htr_net_create(const char *vgsl, int nclass, uint64_t seed);
 void htr_net_free(struct htr_net *net);
+/* A new network with net's layers, parameters and batch-norm statistics
+ * (no gradients, Adam state or activations): a second copy of a model
+ * for another thread.  NULL + htr_fail() when out of memory. */
+struct htr_net *htr_net_clone(const struct htr_net *net);
 
 /* The canonical VGSL string (output class count as built). */
 const char *htr_net_vgsl(const struct htr_net *net);

@@ -7,6 +7,7 @@
 #include "htr.h"
 #include "lm.h"
 #include "net.h"
+#include "par.h"
 #include "pipeline.h"
 #include "recognize.h"
 #include "segment.h"
@@ -20,6 +21,10 @@ struct htr_pipeline {
 	int havelm, havewlm;
 	struct htr_pipeline_opts o;     /* file names are not kept */
 	struct htr_decode_opts dec;
+	/* copies of the model's network for the batch threads, made when
+	 * first needed */
+	struct htr_net *more[HTR_RECOGNIZE_MAXTHREADS - 1];
+	int nmore;
 };
 
 void
@@ -30,6 +35,7 @@ htr_pipeline_defaults(struct htr_pipeline_opts *o)
 	htr_prep_defaults(&o->prepopts);
 	o->margin = -1;
 	o->batch = HTR_RECOGNIZE_BATCH;
+	o->batch_threads = 1;
 	o->addk = 0.01;
 	htr_decode_defaults(&o->decode);
 }
@@ -162,6 +168,8 @@ htr_pipeline_free(struct htr_pipeline *p)
 {
 	if (!p)
 		return;
+	for (int i = 0; i < p->nmore; i++)
+		htr_net_free(p->more[i]);
 	if (p->havewlm)
 		htr_wordlm_free(&p->wlm);
 	if (p->havelm)
@@ -258,6 +266,23 @@ fail:
 	return -1;
 }
 
+/* Makes the copies of the network that the batch threads need: one per
+ * OpenBLAS thread beyond the first.  0 or -1. */
+static int
+more_nets(struct htr_pipeline *p)
+{
+	int want = p->o.batch_threads ? htr_par_threads() - 1 : 0;
+
+	if (want > HTR_RECOGNIZE_MAXTHREADS - 1)
+		want = HTR_RECOGNIZE_MAXTHREADS - 1;
+	while (p->nmore < want) {
+		if (!(p->more[p->nmore] = htr_net_clone(p->model->net)))
+			return -1;
+		p->nmore++;
+	}
+	return 0;
+}
+
 int
 htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
     const struct htr_image *image, const char *src, long pageno,
@@ -269,6 +294,7 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	struct htr_recognize_out *out = NULL;
 	struct htr_image pg;
 	double t0 = htr_clock_seconds(), t1, t2, t3;
+	double c0 = htr_clock_cpu_seconds(), c1, c2, c3;
 	int n = 0, r = -1;
 
 	memset(&nfo, 0, sizeof nfo);
@@ -284,17 +310,23 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	nfo.skew = pinfo.skew;
 	nfo.inverted = pinfo.inverted;
 	t1 = htr_clock_seconds();
+	c1 = htr_clock_cpu_seconds();
 	if (make_inputs(p, &in, &n, &pg, src, pageno))
 		goto done;
 	t2 = htr_clock_seconds();
+	c2 = htr_clock_cpu_seconds();
 	if (n > 0 && !(out = htr_alloc((size_t)n, sizeof *out)))
 		goto done;
-	if (n > 0 && htr_recognize_run(out, p->model, in, n, p->o.batch)) {
+	if (n > 0 && more_nets(p) < 0)
+		goto done;
+	if (n > 0 && htr_recognize_run_threads(out, p->model, p->more,
+	    p->nmore, in, n, p->o.batch)) {
 		free(out);
 		out = NULL;
 		goto done;
 	}
 	t3 = htr_clock_seconds();
+	c3 = htr_clock_cpu_seconds();
 	r = 0;
 	for (int i = 0; i < n && r == 0; i++) {
 		struct htr_decoded d;
@@ -313,6 +345,11 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	nfo.t_recognize = t3 - t2;
 	nfo.t_total = htr_clock_seconds() - t0;
 	nfo.t_decode = nfo.t_total - (t3 - t0);
+	nfo.c_prep = c1 - c0;
+	nfo.c_segment = c2 - c1;
+	nfo.c_recognize = c3 - c2;
+	nfo.c_total = htr_clock_cpu_seconds() - c0;
+	nfo.c_decode = nfo.c_total - (c3 - c0);
 done:
 	for (int i = 0; i < n; i++) {
 		htr_recognize_in_free(&in[i]);

@@ -47,6 +47,12 @@ struct htr_pipeline_opts {
 	                         * eighth of the typical glyph height, as
 	                         * htr-segment does */
 	int batch;              /* crops per forward pass */
+	int batch_threads;      /* 1: the batches of a page run on as many
+	                         * threads as OpenBLAS has, a copy of the
+	                         * network in each (recognize.h,
+	                         * htr_recognize_run_threads; the default);
+	                         * 0: one after the other, each sgemm split
+	                         * over OpenBLAS's threads */
 	struct htr_decode_opts decode;  /* method, beam, lmweight, bonus,
 	                         * wbsmode, seed; its lm and wlm are set by
 	                         * the pipeline from the files below */
@@ -62,7 +68,9 @@ struct htr_pipeline_opts {
 };
 
 /* What happened to one image: sizes, what preprocessing found, lines,
- * and the seconds (wall clock) spent in each stage. */
+ * and the seconds spent in each stage, wall clock (t_) and CPU time of
+ * the whole process, all its threads (c_: on a busy machine the better
+ * measure of the work done). */
 struct htr_pipeline_info {
 	int w, h;               /* the preprocessed image's size (the boxes
 	                         * are in its pixels) */
@@ -70,6 +78,7 @@ struct htr_pipeline_info {
 	int inverted;           /* 1 if it was light ink on dark */
 	int nline;              /* text lines found and read */
 	double t_prep, t_segment, t_recognize, t_decode, t_total;
+	double c_prep, c_segment, c_recognize, c_decode, c_total;
 };
 
 /* What one image gave. */
@@ -83,8 +92,8 @@ struct htr_result {
 };
 
 /* The defaults of htr(1): the default line model, htr-prep's chain, line
- * segmentation with automatic margin, batch HTR_RECOGNIZE_BATCH, best
- * path decoding (htr_decode_defaults), addk 0.01. */
+ * segmentation with automatic margin, batch HTR_RECOGNIZE_BATCH on
+ * several threads, best path decoding (htr_decode_defaults), addk 0.01. */
 void htr_pipeline_defaults(struct htr_pipeline_opts *o);
 
 /* Loads the model and the decoder's files.  NULL + htr_fail() naming the

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "htr.h"
+#include "par.h"
 #include "prep.h"
 
 #define DEG (3.14159265358979323846 / 180)
@@ -69,10 +70,12 @@ htr_prep_otsu(const struct htr_image *im)
 }
 
 /* Mean of the (2r+1) x (2r+1) box around every pixel, clipped at the
- * edges, by running sums along rows and then columns: O(n). */
+ * edges, by running sums along rows and then down the columns (all
+ * columns' sums at once, row after row: cache-friendly); col holds w
+ * doubles.  O(n). */
 static void
 box_mean(float *out, const unsigned char *pix, int w, int h, int r,
-    float *tmp)
+    float *tmp, double *col)
 {
 	for (int y = 0; y < h; y++) {
 		const unsigned char *p = pix + (size_t)y * w;
@@ -88,18 +91,27 @@ box_mean(float *out, const unsigned char *pix, int w, int h, int r,
 			tmp[(size_t)y * w + x] = (float)(s / (x1 - x0 + 1));
 		}
 	}
-	for (int x = 0; x < w; x++) {
-		double s = 0;
-		for (int y = 0; y < r && y < h; y++)
-			s += tmp[(size_t)y * w + x];
-		for (int y = 0; y < h; y++) {
-			int y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r;
-			if (y + r < h)
-				s += tmp[(size_t)(y + r) * w + x];
-			if (y - r - 1 >= 0)
-				s -= tmp[(size_t)(y - r - 1) * w + x];
-			out[(size_t)y * w + x] = (float)(s / (y1 - y0 + 1));
-		}
+	for (int x = 0; x < w; x++)
+		col[x] = 0;
+	for (int y = 0; y < r && y < h; y++)
+		for (int x = 0; x < w; x++)
+			col[x] += tmp[(size_t)y * w + x];
+	for (int y = 0; y < h; y++) {
+		int y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r;
+		const float *add = y + r < h ? tmp + (size_t)(y + r) * w : NULL;
+		const float *sub = y - r - 1 >= 0 ?
+		    tmp + (size_t)(y - r - 1) * w : NULL;
+		float *o = out + (size_t)y * w;
+		double n = y1 - y0 + 1;
+
+		if (add)
+			for (int x = 0; x < w; x++)
+				col[x] += add[x];
+		if (sub)
+			for (int x = 0; x < w; x++)
+				col[x] -= sub[x];
+		for (int x = 0; x < w; x++)
+			o[x] = (float)(col[x] / n);
 	}
 }
 
@@ -116,7 +128,7 @@ htr_prep_is_inverted(const struct htr_image *im)
 {
 	size_t n = (size_t)im->w * im->h;
 	int r = (im->w < im->h ? im->w : im->h) / 16;
-	double m2 = 0, m3 = 0, skew;
+	double m2 = 0, m3 = 0, skew, *col;
 	float *mean;
 
 	if (r < 4)
@@ -125,12 +137,17 @@ htr_prep_is_inverted(const struct htr_image *im)
 		r = 25;
 	if (!(mean = htr_alloc(n, 2 * sizeof *mean)))
 		return -1;
-	box_mean(mean, im->pix, im->w, im->h, r, mean + n);
+	if (!(col = htr_alloc((size_t)im->w, sizeof *col))) {
+		free(mean);
+		return -1;
+	}
+	box_mean(mean, im->pix, im->w, im->h, r, mean + n, col);
 	for (size_t i = 0; i < n; i++) {
 		double d = im->pix[i] - mean[i];
 		m2 += d * d;
 		m3 += d * d * d;
 	}
+	free(col);
 	free(mean);
 	m2 /= n;
 	m3 /= n;
@@ -215,8 +232,8 @@ box_blur(float *dst, const float *src, int w, int h, int r, float *tmp)
 int
 htr_prep_flatten(struct htr_image *im, int window)
 {
-	int w = im->w, h = im->h, side = w > h ? w : h, b, sw, sh;
-	float *blk, *mx, *tmp;
+	int w = im->w, h = im->h, side = w > h ? w : h, b, sw, sh, *xa, *xb;
+	float *blk, *mx, *tmp, *txs;
 
 	if (window <= 0)
 		window = side / 40 > 32 ? side / 40 : 32;
@@ -250,35 +267,44 @@ htr_prep_flatten(struct htr_image *im, int window)
 		}
 	box_blur(blk, mx, sw, sh, 1, tmp);
 	box_blur(mx, blk, sw, sh, 1, tmp);
-	/* Bilinear up from block centres, then divide. */
+	/* Bilinear up from block centres, then divide.  The columns' taps
+	 * and weights are the same in every row: worked out once. */
+	if (!(xa = htr_alloc((size_t)w, 2 * sizeof *xa + sizeof *txs))) {
+		free(blk);
+		return -1;
+	}
+	xb = xa + w;
+	txs = (float *)(xb + w);
+	for (int x = 0; x < w; x++) {
+		float fx = (x + 0.5f) / b - 0.5f;
+		int x0 = (int)floorf(fx);
+
+		txs[x] = x0 < 0 ? 0 : fx - x0;
+		xa[x] = x0 < 0 ? 0 : x0;
+		xb[x] = x0 + 1 >= sw ? sw - 1 : x0 + 1;
+	}
 	for (int y = 0; y < h; y++) {
 		float fy = (y + 0.5f) / b - 0.5f;
 		int y0 = (int)floorf(fy);
 		float ty = fy - y0;
 		int ya = y0 < 0 ? 0 : y0, yb = y0 + 1 >= sh ? sh - 1 : y0 + 1;
+		const float *ma = mx + (size_t)ya * sw, *mb = mx + (size_t)yb * sw;
+		unsigned char *p = im->pix + (size_t)y * w;
 
 		if (y0 < 0)
 			ty = 0;
 		for (int x = 0; x < w; x++) {
-			float fx = (x + 0.5f) / b - 0.5f;
-			int x0 = (int)floorf(fx);
-			float tx = fx - x0;
-			int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 >= sw ? sw - 1 : x0 + 1;
-			float bg, v;
-			unsigned char *p = im->pix + (size_t)y * w + x;
+			float tx = txs[x], bg, v;
 
-			if (x0 < 0)
-				tx = 0;
-			bg = (1 - ty) * ((1 - tx) * mx[ya * sw + xa] +
-			    tx * mx[ya * sw + xb]) +
-			    ty * ((1 - tx) * mx[yb * sw + xa] +
-			    tx * mx[yb * sw + xb]);
+			bg = (1 - ty) * ((1 - tx) * ma[xa[x]] + tx * ma[xb[x]]) +
+			    ty * ((1 - tx) * mb[xa[x]] + tx * mb[xb[x]]);
 			if (bg < 1)
 				bg = 1;
-			v = 255 * *p / bg;
-			*p = (unsigned char)(v > 255 ? 255 : v + 0.5f);
+			v = 255 * p[x] / bg;
+			p[x] = (unsigned char)(v > 255 ? 255 : v + 0.5f);
 		}
 	}
+	free(xa);
 	free(blk);
 	return 0;
 }
@@ -296,66 +322,104 @@ htr_prep_binarize_otsu(struct htr_image *im)
 	return t;
 }
 
+struct sauvola {
+	unsigned char *out;
+	const struct htr_image *im;
+	int64_t *sums;                /* [band][4][w + 1] */
+	int nband, r, dark;
+	double k;
+	unsigned char ink, paper;
+};
+
+/* Bands [lo, hi) of rows (htr_par_for).  The window sums are exact
+ * integers, so a band that starts from its own sums gives what one pass
+ * over the whole image gives. */
+static void
+sauvola_bands(void *ctx, size_t lo, size_t hi)
+{
+	const struct sauvola *q = ctx;
+	const struct htr_image *im = q->im;
+	int w = im->w, h = im->h, r = q->r;
+	double k = q->k;
+
+	for (size_t band = lo; band < hi; band++) {
+		int64_t *col = q->sums + band * 4 * ((size_t)w + 1);
+		int64_t *colsq = col + w + 1, *pre = colsq + w + 1;
+		int64_t *presq = pre + w + 1;
+		int ya = (int)(band * h / q->nband);
+		int yb = (int)((band + 1) * h / q->nband);
+
+		/* col[x]: the sum of column x over rows [ya - r - 1,
+		 * ya + r - 1], what the row before ya leaves */
+		for (int x = 0; x < w; x++)
+			col[x] = colsq[x] = 0;
+		for (int y = ya - r - 1 < 0 ? 0 : ya - r - 1; y < ya + r && y < h;
+		    y++)
+			for (int x = 0; x < w; x++) {
+				int v = im->pix[(size_t)y * w + x];
+				col[x] += v;
+				colsq[x] += v * v;
+			}
+		for (int y = ya; y < yb; y++) {
+			int add = y + r, sub = y - r - 1;
+			int y0 = y - r < 0 ? 0 : y - r;
+			int y1 = y + r >= h ? h - 1 : y + r;
+
+			for (int x = 0; x < w; x++) {
+				if (add < h) {
+					int v = im->pix[(size_t)add * w + x];
+					col[x] += v;
+					colsq[x] += v * v;
+				}
+				if (sub >= 0) {
+					int v = im->pix[(size_t)sub * w + x];
+					col[x] -= v;
+					colsq[x] -= v * v;
+				}
+			}
+			pre[0] = presq[0] = 0;
+			for (int x = 0; x < w; x++) {
+				pre[x + 1] = pre[x] + col[x];
+				presq[x + 1] = presq[x] + colsq[x];
+			}
+			for (int x = 0; x < w; x++) {
+				int x0 = x - r < 0 ? 0 : x - r;
+				int x1 = x + r >= w ? w - 1 : x + r;
+				double n = (double)(x1 - x0 + 1) * (y1 - y0 + 1);
+				double m = (pre[x1 + 1] - pre[x0]) / n;
+				double var = (presq[x1 + 1] - presq[x0]) / n - m * m;
+				double sd = var > 0 ? sqrt(var) : 0;
+				double t = m * (1 + k * (sd / 128 - 1));
+				size_t i = (size_t)y * w + x;
+
+				q->out[i] = im->pix[i] <= t || m < q->dark ?
+				    q->ink : q->paper;
+			}
+		}
+	}
+}
+
 /* Sauvola's threshold of im into out: 'ink' where a pixel is at most the
- * threshold or its window's mean is below 'dark', else 'paper'. */
+ * threshold or its window's mean is below 'dark', else 'paper'.  Bands
+ * of rows run on the cores. */
 static int
 sauvola(unsigned char *out, const struct htr_image *im, int window, double k,
     int dark, unsigned char ink, unsigned char paper)
 {
-	int w = im->w, h = im->h, r;
-	int64_t *col, *colsq, *pre, *presq;
+	struct sauvola q = { out, im, NULL, htr_par_threads(), 0, dark, k, ink,
+	    paper };
 
 	if (window < 3)
 		window = 3;
-	r = window / 2;
-	if (!(col = htr_zalloc((size_t)w + 1, 4 * sizeof *col)))
+	q.r = window / 2;
+	if (q.nband > im->h)
+		q.nband = im->h > 0 ? im->h : 1;
+	if (!(q.sums = htr_alloc((size_t)q.nband * 4 * ((size_t)im->w + 1),
+	    sizeof *q.sums)))
 		return -1;
-	colsq = col + w + 1;
-	pre = colsq + w + 1;
-	presq = pre + w + 1;
-	/* col[x] holds the sum of column x over rows [y - r, y + r]. */
-	for (int y = 0; y < r && y < h; y++)
-		for (int x = 0; x < w; x++) {
-			int v = im->pix[(size_t)y * w + x];
-			col[x] += v;
-			colsq[x] += v * v;
-		}
-	for (int y = 0; y < h; y++) {
-		int add = y + r, sub = y - r - 1;
-		int y0 = y - r < 0 ? 0 : y - r;
-		int y1 = y + r >= h ? h - 1 : y + r;
-
-		for (int x = 0; x < w; x++) {
-			if (add < h) {
-				int v = im->pix[(size_t)add * w + x];
-				col[x] += v;
-				colsq[x] += v * v;
-			}
-			if (sub >= 0) {
-				int v = im->pix[(size_t)sub * w + x];
-				col[x] -= v;
-				colsq[x] -= v * v;
-			}
-		}
-		pre[0] = presq[0] = 0;
-		for (int x = 0; x < w; x++) {
-			pre[x + 1] = pre[x] + col[x];
-			presq[x + 1] = presq[x] + colsq[x];
-		}
-		for (int x = 0; x < w; x++) {
-			int x0 = x - r < 0 ? 0 : x - r;
-			int x1 = x + r >= w ? w - 1 : x + r;
-			double n = (double)(x1 - x0 + 1) * (y1 - y0 + 1);
-			double m = (pre[x1 + 1] - pre[x0]) / n;
-			double var = (presq[x1 + 1] - presq[x0]) / n - m * m;
-			double s = var > 0 ? sqrt(var) : 0;
-			double t = m * (1 + k * (s / 128 - 1));
-			size_t i = (size_t)y * w + x;
-
-			out[i] = im->pix[i] <= t || m < dark ? ink : paper;
-		}
-	}
-	free(col);
+	htr_par_for((size_t)q.nband, (size_t)im->w * im->h / q.nband * 8,
+	    sauvola_bands, &q);
+	free(q.sums);
 	return 0;
 }
 
@@ -455,7 +519,7 @@ touches_edge(const struct comp *c, const struct htr_image *im)
 
 /* -------------------------------------------------------------- geometry */
 
-static float
+static inline float
 bilinear(const struct htr_image *im, float x, float y, int bg)
 {
 	int x0 = (int)floorf(x), y0 = (int)floorf(y);
@@ -472,6 +536,48 @@ bilinear(const struct htr_image *im, float x, float y, int bg)
 	return v;
 }
 
+/* Rows [lo, hi) of a rotation (htr_par_for). */
+struct rotation {
+	struct htr_image *out;
+	const struct htr_image *in;
+	double c, s, cxi, cyi;
+	int bg;
+};
+
+static void
+rotate_rows(void *ctx, size_t lo, size_t hi)
+{
+	const struct rotation *q = ctx;
+	long w = q->out->w, h = q->out->h;
+	int iw = q->in->w, ih = q->in->h;
+	const unsigned char *ip = q->in->pix;
+	double c = q->c, s = q->s;
+
+	for (long y = (long)lo; y < (long)hi; y++)
+		for (long x = 0; x < w; x++) {
+			/* Output offset from the centre, rotated back. */
+			double dx = x + 0.5 - w / 2.0, dy = y + 0.5 - h / 2.0;
+			double sx = dx * c - dy * s + q->cxi - 0.5;
+			double sy = dx * s + dy * c + q->cyi - 0.5;
+			float fx = (float)sx, fy = (float)sy, v;
+			int x0 = (int)floorf(fx), y0 = (int)floorf(fy);
+
+			if (x0 >= 0 && y0 >= 0 && x0 + 1 < iw && y0 + 1 < ih) {
+				/* all four taps inside: bilinear's sum in its
+				 * order, without its edge tests */
+				const unsigned char *p = ip + (size_t)y0 * iw + x0;
+				float tx = fx - x0, ty = fy - y0;
+				v = 0;
+				v += (1 - tx) * (1 - ty) * p[0];
+				v += tx * (1 - ty) * p[1];
+				v += (1 - tx) * ty * p[iw];
+				v += tx * ty * p[iw + 1];
+			} else
+				v = bilinear(q->in, fx, fy, q->bg);
+			q->out->pix[y * w + x] = (unsigned char)(v + 0.5f);
+		}
+}
+
 int
 htr_prep_rotate(struct htr_image *out, const struct htr_image *in,
     double deg, int bg)
@@ -479,21 +585,12 @@ htr_prep_rotate(struct htr_image *out, const struct htr_image *in,
 	double c = cos(deg * DEG), s = sin(deg * DEG);
 	long w = lround(ceil(fabs(in->w * c) + fabs(in->h * s) - 1e-6));
 	long h = lround(ceil(fabs(in->w * s) + fabs(in->h * c) - 1e-6));
-	double cxi = in->w / 2.0, cyi = in->h / 2.0;
+	struct rotation q = { out, in, c, s, in->w / 2.0, in->h / 2.0, bg };
 
 	if (htr_image_init(out, (int)w, (int)h, bg))
 		return -1;
 	memcpy(out->tags, in->tags, sizeof out->tags);
-	for (long y = 0; y < h; y++)
-		for (long x = 0; x < w; x++) {
-			/* Output offset from the centre, rotated back. */
-			double dx = x + 0.5 - w / 2.0, dy = y + 0.5 - h / 2.0;
-			double sx = dx * c - dy * s + cxi - 0.5;
-			double sy = dx * s + dy * c + cyi - 0.5;
-			float v = bilinear(in, (float)sx, (float)sy, bg);
-
-			out->pix[y * w + x] = (unsigned char)(v + 0.5f);
-		}
+	htr_par_for((size_t)h, (size_t)w * 8, rotate_rows, &q);
 	return 0;
 }
 
@@ -606,51 +703,102 @@ static double
 skew_score(const struct points *p, double deg, long *bins, int nbins)
 {
 	double s = sin(deg * DEG), c = cos(deg * DEG), score = 0;
+	double off = nbins / 2;
+	int b[256];
 
 	memset(bins, 0, (size_t)nbins * sizeof *bins);
-	for (size_t i = 0; i < p->n; i++) {
+	/* the bin numbers of 256 points at a time (a loop the compiler
+	 * vectorises), then their counts */
+	for (size_t i0 = 0; i0 < p->n; i0 += 256) {
+		const float *x = p->x + i0, *y = p->y + i0;
+		int m = p->n - i0 < 256 ? (int)(p->n - i0) : 256;
+
 		/* >= 0 inside the bins, so the cast rounds (lround is slow) */
-		int b = (int)(p->x[i] * s + p->y[i] * c + nbins / 2 + 0.5);
-		if (b >= 0 && b < nbins)
-			bins[b]++;
+		for (int k = 0; k < m; k++)
+			b[k] = (int)(x[k] * s + y[k] * c + off + 0.5);
+		for (int k = 0; k < m; k++)
+			if (b[k] >= 0 && b[k] < nbins)
+				bins[b[k]]++;
 	}
 	for (int i = 0; i < nbins; i++)
 		score += (double)bins[i] * bins[i];
 	return score;
 }
 
-/* Grid search: a coarse grid over [-max, max], then a finer grid
- * around the best.  score(deg) is maximised. */
-static double
-search(double (*score)(const struct points *, double, long *, int),
-    const struct points *p, long *bins, int nbins, double max,
-    double coarse, double fine)
-{
-	double best = 0, bs = -1;
+/* The scores of the angles a[0..n-1], many at once on the cores
+ * (htr_par_for): each angle has bins of its own, so the scores are those
+ * of one angle after the other. */
+struct scoring {
+	double (*score)(const struct points *, double, long *, int);
+	const struct points *p;
+	const double *a;
+	double *s;
+	long *bins;                   /* [n][nbins] */
+	int nbins;
+};
 
-	for (double a = -max; a <= max + 1e-9; a += coarse) {
-		double s = score(p, a, bins, nbins);
-		if (s > bs)
-			bs = s, best = a;
+static void
+score_range(void *ctx, size_t lo, size_t hi)
+{
+	struct scoring *q = ctx;
+
+	for (size_t i = lo; i < hi; i++)
+		q->s[i] = q->score(q->p, q->a[i], q->bins + i * q->nbins,
+		    q->nbins);
+}
+
+/* Grid search: a coarse grid over [-max, max], then a finer grid
+ * around the best.  score(deg) is maximised; the first of equal scores
+ * (in increasing angle) wins.  Returns 0 or -1 (out of memory). */
+static int
+search(double (*score)(const struct points *, double, long *, int),
+    const struct points *p, int nbins, double max, double coarse,
+    double fine, double *deg)
+{
+	double best = 0, bs = -1, *a, *sc;
+	long *bins;
+	int n = 0, nmax = (int)(2 * max / coarse + 1e-9) + 1;
+
+	if ((int)(2 * coarse / fine + 1e-9) + 1 > nmax)
+		nmax = (int)(2 * coarse / fine + 1e-9) + 1;
+	nmax += 2;          /* the float steps may give one more */
+	if (!(a = htr_alloc((size_t)nmax, 2 * sizeof *a)))
+		return -1;
+	if (!(bins = htr_alloc((size_t)nmax * nbins, sizeof *bins))) {
+		free(a);
+		return -1;
 	}
+	sc = a + nmax;
+	struct scoring q = { score, p, a, sc, bins, nbins };
+	for (double x = -max; x <= max + 1e-9 && n < nmax; x += coarse)
+		a[n++] = x;
+	htr_par_for((size_t)n, p->n, score_range, &q);
+	for (int i = 0; i < n; i++)
+		if (sc[i] > bs)
+			bs = sc[i], best = a[i];
 	double c = best;
-	for (double a = c - coarse; a <= c + coarse + 1e-9; a += fine) {
-		double s;
-		if (a < -max - 1e-9 || a > max + 1e-9)
+	n = 0;
+	for (double x = c - coarse; x <= c + coarse + 1e-9 && n < nmax;
+	    x += fine) {
+		if (x < -max - 1e-9 || x > max + 1e-9)
 			continue;
-		s = score(p, a, bins, nbins);
-		if (s > bs)
-			bs = s, best = a;
+		a[n++] = x;
 	}
-	return fabs(best) < 1e-9 ? 0 : best;
+	htr_par_for((size_t)n, p->n, score_range, &q);
+	for (int i = 0; i < n; i++)
+		if (sc[i] > bs)
+			bs = sc[i], best = a[i];
+	free(bins);
+	free(a);
+	*deg = fabs(best) < 1e-9 ? 0 : best;
+	return 0;
 }
 
 int
 htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg)
 {
 	struct points p;
-	long *bins;
-	int nbins = (int)ceil(hypot(im->w, im->h)) + 4;
+	int nbins = (int)ceil(hypot(im->w, im->h)) + 4, r;
 
 	*deg = 0;
 	if (ink_points(im, 400000, &p))
@@ -659,14 +807,9 @@ htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg)
 		free(p.x);
 		return 0;
 	}
-	if (!(bins = htr_alloc((size_t)nbins, sizeof *bins))) {
-		free(p.x);
-		return -1;
-	}
-	*deg = search(skew_score, &p, bins, nbins, maxdeg, 0.5, 0.05);
-	free(bins);
+	r = search(skew_score, &p, nbins, maxdeg, 0.5, 0.05, deg);
 	free(p.x);
-	return 0;
+	return r;
 }
 
 /* Vinciarelli-Luettin: bins[3 * col .. +2] hold count, min y, max y of
@@ -705,9 +848,8 @@ int
 htr_prep_slant(const struct htr_image *im, double maxdeg, double *deg)
 {
 	struct points p;
-	long *bins;
 	double t = tan((maxdeg < 80 ? maxdeg : 80) * DEG);
-	int ncol = (int)ceil(im->w + t * im->h) + 4;
+	int ncol = (int)ceil(im->w + t * im->h) + 4, r;
 
 	*deg = 0;
 	if (ink_points(im, 400000, &p))
@@ -716,14 +858,9 @@ htr_prep_slant(const struct htr_image *im, double maxdeg, double *deg)
 		free(p.x);
 		return 0;
 	}
-	if (!(bins = htr_alloc((size_t)ncol, 3 * sizeof *bins))) {
-		free(p.x);
-		return -1;
-	}
-	*deg = search(slant_score, &p, bins, 3 * ncol, maxdeg, 1, 0.1);
-	free(bins);
+	r = search(slant_score, &p, 3 * ncol, maxdeg, 1, 0.1, deg);
 	free(p.x);
-	return 0;
+	return r;
 }
 
 int

@@ -1,4 +1,6 @@
 /* recognize.c — batched recognition of crops with a model (recognize.h). */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -6,6 +8,7 @@
 #include "alphabet.h"
 #include "htr.h"
 #include "net.h"
+#include "par.h"
 #include "recognize.h"
 #include "trainer.h"
 
@@ -121,13 +124,13 @@ htr_recognize_out_free(struct htr_recognize_out *out)
 	out->lp = NULL;
 }
 
-/* Runs one batch of inputs ord[0..N-1], all of padded width W. */
+/* Runs one batch of inputs ord[0..N-1], all of padded width W, on net. */
 static int
-run_batch(struct htr_recognize_out *out, struct htr_model *m,
+run_batch(struct htr_recognize_out *out, struct htr_net *net, int H,
     const struct htr_recognize_in *in, const struct order *ord, int N,
     int W, float *x, int *widths)
 {
-	int H = m->height, T, NN, C;
+	int T, NN, C;
 	const float *y;
 	const int *lens;
 
@@ -140,14 +143,14 @@ run_batch(struct htr_recognize_out *out, struct htr_model *m,
 			    s->x + (size_t)r * s->w, (size_t)s->w * sizeof *x);
 		widths[k] = ord[k].w;
 	}
-	if (htr_net_forward(m->net, x, N, W, widths, HTR_NET_INFER))
+	if (htr_net_forward(net, x, N, W, widths, HTR_NET_INFER))
 		return -1;
-	y = htr_net_output(m->net, &T, &NN, &C);
-	lens = htr_net_output_lengths(m->net);
+	y = htr_net_output(net, &T, &NN, &C);
+	lens = htr_net_output_lengths(net);
 	HTR_ASSERT(NN == N);
 	for (int k = 0; k < N; k++) {
 		struct htr_recognize_out *o = &out[ord[k].i];
-		int Tk = htr_net_is_ctc(m->net) ? lens[k] : 1;
+		int Tk = htr_net_is_ctc(net) ? lens[k] : 1;
 
 		HTR_ASSERT(Tk >= 1 && Tk <= T);
 		if (!(o->lp = htr_alloc((size_t)Tk * C, sizeof *o->lp)))
@@ -162,23 +165,94 @@ run_batch(struct htr_recognize_out *out, struct htr_model *m,
 	return 0;
 }
 
+/* One forward pass: inputs ord[first .. first+N-1], padded to width W. */
+struct batch {
+	int first, N, W;
+};
+
+/* Batches by decreasing work, handed out to the threads of
+ * htr_par_tasks: each takes the next one not yet taken. */
+struct pool {
+	struct htr_recognize_out *out;
+	struct htr_net *const *nets;    /* [thread] */
+	const struct htr_recognize_in *in;
+	const struct order *ord;
+	const struct batch *b;          /* [nb], largest first */
+	int nb, H, maxN;
+	size_t maxx;                    /* floats of the largest batch */
+	pthread_mutex_t mu;
+	int next;                       /* guarded by mu */
+	int failed;                     /* guarded by mu */
+	char err[512];                  /* the first failure's message */
+};
+
+static int
+cmp_work(const void *a, const void *b)
+{
+	const struct batch *x = a, *y = b;
+	long wx = (long)x->N * x->W, wy = (long)y->N * y->W;
+
+	if (wx != wy)
+		return wx > wy ? -1 : 1;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
+static void
+pool_worker(void *ctx, int t)
+{
+	struct pool *p = ctx;
+	float *x = htr_alloc(p->maxx, sizeof *x);
+	int *widths = htr_alloc((size_t)p->maxN, sizeof *widths);
+	int ok = x && widths;
+
+	for (;;) {
+		int i;
+
+		pthread_mutex_lock(&p->mu);
+		if (!ok && !p->failed) {
+			p->failed = 1;
+			snprintf(p->err, sizeof p->err, "%s", htr_errmsg());
+		}
+		i = p->failed || p->next >= p->nb ? -1 : p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i < 0)
+			break;
+		const struct batch *b = &p->b[i];
+		if (run_batch(p->out, p->nets[t], p->H, p->in, p->ord + b->first,
+		    b->N, b->W, x, widths)) {
+			htr_fail("input %d: %s", p->ord[b->first].i,
+			    htr_errmsg());
+			ok = 0;
+		}
+	}
+	free(x);
+	free(widths);
+}
+
 int
 htr_recognize_run(struct htr_recognize_out *out, struct htr_model *m,
     const struct htr_recognize_in *in, int n, int batch)
 {
-	int H = m->height, minw = htr_net_min_width(m->net);
-	int Wfix = htr_net_input_width(m->net);
-	struct order *ord;
-	float *x = NULL;
-	int *widths = NULL;
-	size_t cap = 0;
+	return htr_recognize_run_threads(out, m, NULL, 0, in, n, batch);
+}
 
-	HTR_ASSERT(n >= 0 && batch >= 1);
+int
+htr_recognize_run_threads(struct htr_recognize_out *out,
+    struct htr_model *m, struct htr_net *const *more, int nmore,
+    const struct htr_recognize_in *in, int n, int batch)
+{
+	int H = m->height, minw = htr_net_min_width(m->net);
+	int Wfix = htr_net_input_width(m->net), nb = 0, nt, maxN = 1;
+	struct order *ord;
+	struct batch *b = NULL;
+	size_t maxx = 0;
+
+	HTR_ASSERT(n >= 0 && batch >= 1 && nmore >= 0);
 	memset(out, 0, (size_t)n * sizeof *out);
 	if (n == 0)
 		return 0;
 	if (!(ord = htr_alloc((size_t)n, sizeof *ord)) ||
-	    !(widths = htr_alloc((size_t)batch, sizeof *widths))) {
+	    !(b = htr_alloc((size_t)n, sizeof *b))) {
 		free(ord);
 		return -1;
 	}
@@ -206,27 +280,57 @@ htr_recognize_run(struct htr_recognize_out *out, struct htr_model *m,
 		    (long)(N + 1) * H * ord[i + N].w <=
 		    HTR_RECOGNIZE_MAXFLOATS)
 			W = ord[i + N++].w;
-		if ((size_t)N * H * W > cap) {
-			free(x);
-			cap = (size_t)N * H * W;
-			if (!(x = htr_alloc(cap, sizeof *x)))
-				goto fail;
-		}
-		if (run_batch(out, m, in, ord + i, N, W, x, widths)) {
-			htr_fail("input %d: %s", ord[i].i, htr_errmsg());
-			goto fail;
-		}
+		b[nb].first = i;
+		b[nb].N = N;
+		b[nb++].W = W;
+		if ((size_t)N * H * W > maxx)
+			maxx = (size_t)N * H * W;
+		if (N > maxN)
+			maxN = N;
 		i += N;
 	}
-	free(x);
-	free(widths);
+	nt = htr_par_threads();
+	if (nt > nmore + 1)
+		nt = nmore + 1;
+	if (nt > nb)
+		nt = nb;
+	if (nt <= 1) {
+		/* one batch after the other, OpenBLAS on all its threads */
+		struct htr_net *nets[1] = { m->net };
+		struct pool p = { out, nets, in, ord, b, nb, H, maxN, maxx,
+		    PTHREAD_MUTEX_INITIALIZER, 0, 0, "" };
+		pool_worker(&p, 0);
+		pthread_mutex_destroy(&p.mu);
+		if (p.failed) {
+			htr_fail("%s", p.err);
+			goto fail;
+		}
+	} else {
+		/* a network per thread, OpenBLAS on one thread in each */
+		struct htr_net *nets[HTR_RECOGNIZE_MAXTHREADS];
+		struct pool p = { out, nets, in, ord, b, nb, H, maxN, maxx,
+		    PTHREAD_MUTEX_INITIALIZER, 0, 0, "" };
+
+		if (nt > HTR_RECOGNIZE_MAXTHREADS)
+			nt = HTR_RECOGNIZE_MAXTHREADS;
+		nets[0] = m->net;
+		for (int t = 1; t < nt; t++)
+			nets[t] = more[t - 1];
+		qsort(b, (size_t)nb, sizeof *b, cmp_work);
+		htr_par_tasks(nt, pool_worker, &p);
+		pthread_mutex_destroy(&p.mu);
+		if (p.failed) {
+			htr_fail("%s", p.err);
+			goto fail;
+		}
+	}
+	free(b);
 	free(ord);
 	return 0;
 fail:
 	for (int i = 0; i < n; i++)
 		htr_recognize_out_free(&out[i]);
-	free(x);
-	free(widths);
+	free(b);
 	free(ord);
 	return -1;
 }

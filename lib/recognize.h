@@ -24,7 +24,12 @@
  *
  * Threads: a struct htr_model (its network) is used by one thread at a
  * time; load one per thread.  The work is OpenBLAS sgemm, on as many
- * threads as OpenBLAS is given.
+ * threads as OpenBLAS is given.  htr_recognize_run_threads spreads whole
+ * batches over the threads instead, a copy of the network in each
+ * (htr_net_clone) and OpenBLAS on one thread in each: for the few small
+ * batches of a page this keeps both cores busy where one sgemm at a time
+ * split in two does not.  Each batch's result is that of the same batch
+ * run with one OpenBLAS thread.
  */
 #ifndef HTR_RECOGNIZE_H
 #define HTR_RECOGNIZE_H
@@ -42,6 +47,8 @@
  * alone. */
 #define HTR_RECOGNIZE_BATCH     16
 #define HTR_RECOGNIZE_MAXFLOATS (1L << 21)
+/* Most threads of htr_recognize_run_threads. */
+#define HTR_RECOGNIZE_MAXTHREADS 16
 
 /* The network input of one crop. */
 struct htr_recognize_in {
@@ -74,6 +81,14 @@ void htr_recognize_in_free(struct htr_recognize_in *in);
  * order (tags copied).  On error nothing is left allocated in out.
  * Returns 0 or -1 (htr_fail naming the input's index). */
 int  htr_recognize_run(struct htr_recognize_out *out, struct htr_model *m,
+	const struct htr_recognize_in *in, int n, int batch);
+/* The same batches spread over min(1 + nmore, htr_par_threads(), the
+ * number of batches) threads, the largest batches first: m's network in
+ * one, more[0..nmore-1] (copies of it: htr_net_clone) in the others,
+ * OpenBLAS on one thread meanwhile (htr_par_tasks).  With one thread it
+ * is htr_recognize_run. */
+int  htr_recognize_run_threads(struct htr_recognize_out *out,
+	struct htr_model *m, struct htr_net *const *more, int nmore,
 	const struct htr_recognize_in *in, int n, int batch);
 void htr_recognize_out_free(struct htr_recognize_out *out);
 

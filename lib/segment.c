@@ -1031,27 +1031,34 @@ assign(struct ctx *x, int *owner)
 static int
 split_lines(struct ctx *x, int *owner)
 {
-	int w = x->w, nl0 = x->nl, *cols, *seg;
+	int w = x->w, nl0 = x->nl, *cols, *seg, *allcols, *yr;
 	double gap = fmax(SPLIT_GAP * x->pitch, SPLIT_GAP_CH * x->ch);
 
 	if (!nl0)
 		return 0;
-	if (!(cols = htr_alloc(w, sizeof *cols)) ||
-	    !(seg = htr_alloc(w, sizeof *seg))) {
-		free(cols);
+	if (!(allcols = htr_zalloc((size_t)nl0 * w + 2 * nl0,
+	    sizeof *allcols)) || !(seg = htr_alloc(w, sizeof *seg))) {
+		free(allcols);
 		return -1;
 	}
+	/* ink columns and rows of every line in one pass over owner
+	 * (splitting a line relabels only its own pixels, with numbers
+	 * above nl0) */
+	yr = allcols + (size_t)nl0 * w;
+	for (int l = 0; l < nl0; l++)
+		yr[2 * l] = x->h, yr[2 * l + 1] = -1;
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < w; i++) {
+			int o = owner[(size_t)y * w + i];
+			if (o >= 1 && o <= nl0) {
+				allcols[(size_t)(o - 1) * w + i]++;
+				if (y < yr[2 * (o - 1)]) yr[2 * (o - 1)] = y;
+				yr[2 * (o - 1) + 1] = y;
+			}
+		}
 	for (int l = 0; l < nl0; l++) {
-		int y0 = x->h, y1 = -1, nseg = 0, last = -1;
-		for (int i = 0; i < w; i++)
-			cols[i] = 0;
-		for (int y = 0; y < x->h; y++)
-			for (int i = 0; i < w; i++)
-				if (owner[(size_t)y * w + i] == l + 1) {
-					cols[i]++;
-					if (y < y0) y0 = y;
-					if (y > y1) y1 = y;
-				}
+		int y0 = yr[2 * l], y1 = yr[2 * l + 1], nseg = 0, last = -1;
+		cols = allcols + (size_t)l * w;
 		/* seg[i]: segment number of column i */
 		for (int i = 0; i < w; i++) {
 			if (cols[i]) {
@@ -1097,11 +1104,11 @@ split_lines(struct ctx *x, int *owner)
 			}
 		x->nl = base + nseg - 1;
 	}
-	free(cols);
+	free(allcols);
 	free(seg);
 	return 0;
 oom:
-	free(cols);
+	free(allcols);
 	free(seg);
 	return -1;
 }

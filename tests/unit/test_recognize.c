@@ -6,12 +6,15 @@
  *    formula, and the frames against the crop's columns;
  *  - a random CNN, and a CNN + BiLSTM: results with batch 1, 5 and 16
  *    agree within 1e-5 (one OpenBLAS thread), in input order, tags kept;
+ *  - batches on threads of their own (cloned networks) give bit-for-bit
+ *    the results of one thread;
  *  - a fixed-size classifier gives one frame; image records of the wrong
  *    size or kind are refused; the model search path.
  *
  * With "-write-models DIR" it only writes the models the pipeline tests
  * use (DIR/known.htrm, DIR/crnn.htrm, and DIR/cls.htrm, a random
  * classifier of 12x12 images) and exits. */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +208,54 @@ test_batching(const char *vgsl, int exact)
 	htr_model_free(m);
 }
 
+/* Batches on threads of their own, a cloned network in each: the same
+ * batches as one thread, so bit-for-bit the same results. */
+static void
+test_threads(void)
+{
+	enum { N = 40 };
+	struct htr_model *m = crnn_model(CRNN_VGSL);
+	struct htr_recognize_in in[N];
+	struct htr_recognize_out a[N], b[N];
+	struct htr_net *more[2] = { NULL, NULL };
+	int ok = 1;
+
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	CHECK(random_inputs(in, N, m, 7) == 0);
+	CHECK((more[0] = htr_net_clone(m->net)) != NULL);
+	CHECK((more[1] = htr_net_clone(m->net)) != NULL);
+	openblas_set_num_threads(1);
+	CHECK(htr_recognize_run(a, m, in, N, 4) == 0);
+	openblas_set_num_threads(3);
+	CHECK(htr_recognize_run_threads(b, m, more, 2, in, N, 4) == 0);
+	CHECK(openblas_get_num_threads() == 3);
+	openblas_set_num_threads(1);
+	for (int i = 0; i < N; i++) {
+		CHECK(a[i].T == b[i].T && a[i].C == b[i].C);
+		CHECK(!strcmp(a[i].tags, b[i].tags));
+		if (a[i].T == b[i].T && a[i].C == b[i].C)
+			ok &= !memcmp(a[i].lp, b[i].lp, (size_t)a[i].T *
+			    a[i].C * sizeof *a[i].lp);
+		htr_recognize_out_free(&a[i]);
+		htr_recognize_out_free(&b[i]);
+	}
+	CHECKF(ok, "threaded batches differ from one thread");
+	/* a crop of the wrong height is refused, naming it */
+	in[N - 1].h--;
+	openblas_set_num_threads(2);
+	CHECK(htr_recognize_run_threads(b, m, more, 2, in, N, 4) == -1);
+	CHECKF(strstr(htr_errmsg(), "input 39") != NULL, "%s", htr_errmsg());
+	openblas_set_num_threads(1);
+	in[N - 1].h++;
+	for (int i = 0; i < N; i++)
+		htr_recognize_in_free(&in[i]);
+	htr_net_free(more[0]);
+	htr_net_free(more[1]);
+	htr_model_free(m);
+}
+
 static struct htr_model *
 cls_model(void)
 {
@@ -319,6 +370,7 @@ main(int argc, char **argv)
 	test_known();
 	test_batching(CNN_VGSL, 0);
 	test_batching(CRNN_VGSL, 0);
+	test_threads();
 	test_classifier();
 	test_search(tmp && *tmp ? tmp : "/tmp");
 	return T_DONE();
