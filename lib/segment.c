@@ -25,7 +25,8 @@
 #define DASH_INK      1.2    /* 0.5 P, with this little ink: a dash */
 #define SPECK_AREA    0.01   /* area below SPECK_AREA ch^2: a speck */
 #define GRID          12     /* grid cells per P */
-#define BLUR_X        1.0    /* sigma of the line-finding blur along x (P) */
+#define BLUR_X        1.8    /* sigma of the line-finding blur along x (P):
+                              * 1.0 .. 2.5 tried on both sets, 1.8 best */
 #define BLUR_Y        0.15   /* ... and along y (P) */
 #define RIDGE_FRAC    0.45   /* ridge threshold, fraction of the 90th pct */
 #define RIDGE_SEP     0.5    /* two ridges in a column at least this apart */
