@@ -25,7 +25,8 @@
 #define DASH_INK      1.2    /* 0.5 P, with this little ink: a dash */
 #define SPECK_AREA    0.01   /* area below SPECK_AREA ch^2: a speck */
 #define GRID          12     /* grid cells per P */
-#define BLUR_X        1.0    /* sigma of the line-finding blur along x (P) */
+#define BLUR_X        1.8    /* sigma of the line-finding blur along x (P):
+                              * 1.0 .. 2.5 tried on both sets, 1.8 best */
 #define BLUR_Y        0.15   /* ... and along y (P) */
 #define RIDGE_FRAC    0.45   /* ridge threshold, fraction of the 90th pct */
 #define RIDGE_SEP     0.5    /* two ridges in a column at least this apart */
@@ -45,10 +46,17 @@
 #define SPLIT_GAP_CH  4.0    /* ... and than this (ch) */
 #define SHORT_W       0.35   /* narrower lines (of the median line) go */
 #define SALVAGE       0.35   /* frame ink this near a ridge is text (P) */
-#define MARGIN_OUT    2.0    /* a line sticking out of the text block
+#define MARGIN_OUT    1.0    /* a line sticking out of the text block
                               * this much (P) may hold a margin note */
-#define MARGIN_GAP    0.6    /* cut at a gap this wide (P) */
+#define MARGIN_GAP    0.3    /* cut at a gap this wide (P) */
 #define MARGIN_TOL    1.0    /* ... this close to the block's edge (P) */
+#define EDGE_GAP      0.2    /* the text's left edge: where runs of ink */
+#define EDGE_WIN      1.0    /* ... after gaps this wide (P) start, in a */
+#define EDGE_MIN      0.4    /* ... window this wide (P), on this many of
+                              * the lines */
+#define EDGE_RUN      4.0    /* ... that go on at least this far (P) */
+#define EDGE_NEAR     0.75   /* the leftmost window this near the best */
+#define EDGE_TOL      0.5    /* a margin cut ends this close to it (P) */
 #define BOX_TRIM      0.005   /* ink cut off the top and bottom of a box */
 #define ROW_FLOOR     0.03   /* ... then rows with less ink than this
                               * fraction of the line's densest row, */
@@ -1137,9 +1145,9 @@ add_line(struct ctx *x, int from)
 }
 
 /* The column after the widest gap of at least 'minw' columns inside
- * cols[x0..x1] that ends within 'tol' of column 'edge'; -1 if none. */
+ * cols[x0..x1] that ends in columns [lo, hi]; -1 if none. */
 static int
-edge_gap(const int *cols, int x0, int x1, int edge, double tol, double minw)
+edge_gap(const int *cols, int x0, int x1, double lo, double hi, double minw)
 {
 	int best = -1, bw = 0;
 
@@ -1152,7 +1160,7 @@ edge_gap(const int *cols, int x0, int x1, int edge, double tol, double minw)
 			continue;
 		}
 		if (a > x0 && i <= x1 && i - a >= minw && i - a > bw &&
-		    fabs((double)i - edge) <= tol) {
+		    i >= lo && i <= hi) {
 			best = i;
 			bw = i - a;
 		}
@@ -1160,17 +1168,118 @@ edge_gap(const int *cols, int x0, int x1, int edge, double tol, double minw)
 	return best;
 }
 
+struct start {
+	int x, line;
+};
+
+static int
+cmp_start(const void *a, const void *b)
+{
+	const struct start *u = a, *v = b;
+	return (u->x > v->x) - (u->x < v->x);
+}
+
+/* The left edge of the text block, from the ink.  Votes: every run of a
+ * line's ink that starts after a gap of at least EDGE_GAP P (or at the
+ * line's start) and is followed by at least EDGE_RUN P more of the line
+ * (so a line made only of margin ink does not vote).  The edge is the
+ * start of the leftmost window EDGE_WIN P wide holding the starts of
+ * EDGE_NEAR as many lines as the best window: text starts aligned down
+ * the page, margin notes, stamps and words written sideways up the
+ * margin do not, and a column of words written well apart is right of
+ * the edge.  cols is [nl][w], each line's ink per column.  *edge = -1
+ * when the best window holds fewer than 3 lines or under EDGE_MIN of the
+ * voting lines.  Returns 0, or -1 (htr_fail) when out of memory. */
+static int
+text_edge(const int *cols, int nl, int w, double P, int *edge)
+{
+	struct start *v = NULL;
+	int n = 0, cap = 0, best = 0, nink = 0, *seen, *cnt;
+
+	*edge = -1;
+	if (!(seen = htr_alloc(nl ? nl : 1, sizeof *seen)))
+		return -1;
+	for (int l = 0; l < nl; l++) {
+		const int *c = cols + (size_t)l * w;
+		int last = -1, end = w - 1, first = 0;
+		while (end >= 0 && !c[end])
+			end--;
+		while (first < end && !c[first])
+			first++;
+		for (int i = 0; i < w; i++) {
+			if (!c[i])
+				continue;
+			if ((last < 0 || i - last - 1 >= EDGE_GAP * P) &&
+			    end - i >= EDGE_RUN * P) {
+				if (n == cap) {
+					int nc = cap ? 2 * cap : 256;
+					struct start *nv = htr_realloc(v, nc,
+					    sizeof *nv);
+					if (!nv) {
+						free(v);
+						free(seen);
+						return -1;
+					}
+					v = nv;
+					cap = nc;
+				}
+				v[n].x = i;
+				v[n++].line = l;
+			}
+			last = i;
+		}
+		nink += end - first >= EDGE_RUN * P;
+		seen[l] = -1;
+	}
+	if (!n) {
+		free(seen);
+		return 0;
+	}
+	if (!(cnt = htr_alloc(n, sizeof *cnt))) {
+		free(v);
+		free(seen);
+		return -1;
+	}
+	qsort(v, n, sizeof *v, cmp_start);
+	/* cnt[a]: distinct lines with a start in [v[a].x, v[a].x + win] */
+	for (int a = 0, b = 0; a < n; a++) {
+		cnt[a] = 0;
+		while (b < n && v[b].x <= v[a].x + EDGE_WIN * P)
+			b++;
+		for (int k = a; k < b; k++)
+			if (seen[v[k].line] != a) {
+				seen[v[k].line] = a;
+				cnt[a]++;
+			}
+		if (cnt[a] > best)
+			best = cnt[a];
+	}
+	/* the leftmost of the strong alignments: a column of words
+	 * written well apart is not the edge */
+	for (int a = 0; a < n && *edge < 0; a++)
+		if (cnt[a] >= EDGE_NEAR * best)
+			*edge = v[a].x;
+	if (best < 3 || best < EDGE_MIN * nink)
+		*edge = -1;
+	free(cnt);
+	free(v);
+	free(seen);
+	return 0;
+}
+
 /* Margin notes written on a text line's row ("+ à Paris", the approval
- * of a deletion) closer to the text than split_lines' gap: a line that
- * starts more than MARGIN_OUT P left of the text block (the median start
- * of the lines) is cut at a gap of at least MARGIN_GAP P that ends within
- * MARGIN_TOL P of the block's edge.  (Right margins are ragged: no such
- * cut there.) */
+ * of a deletion), stamps and words written sideways up the margin, closer
+ * to the text than split_lines' gap: a line that starts more than
+ * MARGIN_OUT P left of the text's left edge (text_edge; the median start
+ * of the lines where the ink shows no edge) is cut at its widest gap of
+ * at least MARGIN_GAP P that ends between EDGE_TOL P left of the edge and
+ * EDGE_WIN + EDGE_TOL P right of it (MARGIN_TOL P either side of the
+ * median start).  (Right margins are ragged: no such cut there.) */
 static int
 split_margins(struct ctx *x, int *owner)
 {
 	int w = x->w, nl0 = x->nl, *cols, *x0s, *cut, nv = 0, m0;
-	double P = x->pitch;
+	double P = x->pitch, lo, hi;
 
 	if (nl0 < 3)
 		return 0;
@@ -1198,7 +1307,15 @@ split_margins(struct ctx *x, int *owner)
 	if (nv < 3)
 		goto done;
 	qsort(x0s + 2 * nl0, nv, sizeof *x0s, cmp_int);
-	m0 = x0s[2 * nl0 + nv / 2];
+	if (text_edge(cols, nl0, w, P, &m0))
+		goto oom;
+	lo = m0 - EDGE_TOL * P;
+	hi = m0 + (EDGE_WIN + EDGE_TOL) * P;
+	if (m0 < 0) {
+		m0 = x0s[2 * nl0 + nv / 2];
+		lo = m0 - MARGIN_TOL * P;
+		hi = m0 + MARGIN_TOL * P;
+	}
 	/* cut: [l] the first column left to line l, [nl0 + l] the note's
 	 * line */
 	for (int l = 0; l < nl0; l++) {
@@ -1206,8 +1323,8 @@ split_margins(struct ctx *x, int *owner)
 		cut[l] = -1;
 		if (a > b || a >= m0 - MARGIN_OUT * P)
 			continue;
-		cut[l] = edge_gap(cols + (size_t)l * w, a, b, m0,
-		    MARGIN_TOL * P, MARGIN_GAP * P);
+		cut[l] = edge_gap(cols + (size_t)l * w, a, b, lo, hi,
+		    MARGIN_GAP * P);
 		if (cut[l] < 0)
 			continue;
 		if ((n = add_line(x, l)) < 0)

@@ -17,7 +17,9 @@
  * descender) is split pixel by pixel between them; ink farther than 0.6
  * pitch from its ridge is dropped.  A line is split at gaps wider than
  * 3 pitches, and a line sticking out left of the text at a narrower gap
- * at the text's edge (a margin note on its row); lines wholly outside the
+ * at the text's left edge (a margin note, a stamp or sideways writing on
+ * its row; the edge is where the runs of ink of most lines start
+ * aligned); lines wholly outside the
  * span of the median line (margin notes), low lines (small print), lines
  * narrower than 0.35 of the median line (stamps, page numbers) and lines
  * narrower than the median line away from the text block (letterheads,
