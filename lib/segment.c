@@ -1404,15 +1404,19 @@ static int
 trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 {
 	int w = x->w, h = x->h;
-	int *rows = htr_zalloc((size_t)x->nl * h, sizeof *rows);
+	/* each line's ink per row (rows) and per column (cols), one pass */
+	int *rows = htr_zalloc((size_t)x->nl * (h + w), sizeof *rows), *cols;
 
 	if (!rows)
 		return -1;
+	cols = rows + (size_t)x->nl * h;
 	for (int y = 0; y < h; y++)
 		for (int i = 0; i < w; i++) {
 			int o = owner[(size_t)y * w + i];
-			if (o > 0)
+			if (o > 0) {
 				rows[(size_t)(o - 1) * h + y]++;
+				cols[(size_t)(o - 1) * w + i]++;
+			}
 		}
 	for (int l = 0; l < x->nl; l++) {
 		const int *r = rows + (size_t)l * h;
@@ -1445,32 +1449,20 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 		li[l].box[1] = y0;
 		li[l].box[3] = y1;
 	}
-	free(rows);
-	{
-		int *cols = htr_zalloc((size_t)x->nl * w, sizeof *cols);
-		if (!cols)
-			return -1;
-		for (int y = 0; y < h; y++)
-			for (int i = 0; i < w; i++) {
-				int o = owner[(size_t)y * w + i];
-				if (o > 0)
-					cols[(size_t)(o - 1) * w + i]++;
-			}
-		for (int l = 0; l < x->nl; l++) {
-			const int *c = cols + (size_t)l * w;
-			int x1 = li[l].box[2], i = x1;
-			if (li[l].area == 0)
-				continue;
-			while (i > li[l].box[0] && c[i] <= FILL_INK * x->sw)
+	for (int l = 0; l < x->nl; l++) {
+		const int *c = cols + (size_t)l * w;
+		int x1 = li[l].box[2], i = x1;
+		if (li[l].area == 0)
+			continue;
+		while (i > li[l].box[0] && c[i] <= FILL_INK * x->sw)
+			i--;
+		if (x1 - i > FILL_LEN * x->pitch) {
+			while (i > li[l].box[0] && !c[i])
 				i--;
-			if (x1 - i > FILL_LEN * x->pitch) {
-				while (i > li[l].box[0] && !c[i])
-					i--;
-				li[l].box[2] = i;
-			}
+			li[l].box[2] = i;
 		}
-		free(cols);
 	}
+	free(rows);
 	return 0;
 }
 
