@@ -5,6 +5,8 @@
 #
 #   models/recipes/synth.sh                 (from the repository root)
 #   N=30000 PRE_EPOCHS=2 FT_EPOCHS=3 models/recipes/synth.sh
+#   NET=@examples/lines-deep.vgsl WORK=build/synth-deep \
+#       LOG_SCRATCH=build/line-deep/train.csv models/recipes/synth.sh
 #
 # Three phases, each skipped when its output exists (delete build/synth to
 # start again; RESUME=1 continues an interrupted training phase, or the
@@ -12,7 +14,7 @@
 #   1. render N lines with htr-synth: the texts are the TRAINING
 #      transcriptions of Poilus and Hooker (no valid text), cycled with
 #      fresh variation, in every font of $HTR_DATA/fonts, height 48;
-#   2. pretrain examples/lines-small.vgsl on them for PRE_EPOCHS epochs
+#   2. pretrain NET (default @examples/lines-small.vgsl) on them for PRE_EPOCHS epochs
 #      (alphabet: the characters of the real training texts, so that the
 #      fine-tuning data fits), validating on the real valid lines;
 #   3. fine-tune with htr-train -init on the real lines with exactly the
@@ -66,7 +68,7 @@ aug="-aug-scale 0.1 -aug-rotate 1.5 -aug-shear 0.3 -aug-translate 0.03
 if [ ! -s "$work/pre.htrm" ]; then
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	bin/htr-train -net @examples/lines-small.vgsl \
+	bin/htr-train -net "${NET:-@examples/lines-small.vgsl}" \
 	    -alphabet "@$work/alphabet.txt" -train "$work/set/manifest.tsv" \
 	    $common -lr 0.001 -epochs "${PRE_EPOCHS:-2}" \
 	    -checkpoint "$work/ckpt-pre" -log "$work/pre.csv" \
