@@ -45,6 +45,7 @@ main(int argc, char **argv)
 	float lmweight = 0, bonus = 0, addk = 0.01f;
 	unsigned int seed = 0;
 	long pageno = 0, *first;
+	char lmpath[4096];
 	HTR_CLI_OPTIONS;
 
 	htr_pipeline_defaults(&o);
@@ -78,6 +79,17 @@ main(int argc, char **argv)
 	if ((fmt = htr_format_parse(format)) < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES
 		    ", not '%s'", format);
+	/* Without -decoder, -lm or -corpus, the model's own language model
+	 * (line.htrl beside line.htrm), if it has one, with beam search at
+	 * the settings tuned for it (models/README); -decoder best turns it
+	 * off. */
+	if (!decoder && !o.lm && !o.corpus &&
+	    !htr_recognize_companion_lm(lmpath, sizeof lmpath, o.model,
+	    argv[0])) {
+		o.lm = lmpath;
+		if (!bonusspec)
+			bonus = 1.5f;
+	}
 	/* the defaults of htr-ctcdecode: -corpus means word beam search,
 	 * -lm beam search; a character LM weighs 0.5, word LMs 1 */
 	o.decode.method = decoder ? lookup("decoder", decoder, decoders, 3) :

@@ -283,6 +283,66 @@ more_nets(struct htr_pipeline *p)
 	return 0;
 }
 
+struct decodek {
+	const struct htr_pipeline *p;
+	const struct htr_recognize_out *out;
+	struct htr_decoded *d;
+	int *rc;
+	char (*msg)[256];
+};
+
+static void
+decode_chunk(void *ctx, size_t lo, size_t hi)
+{
+	struct decodek *k = ctx;
+
+	for (size_t i = lo; i < hi; i++) {
+		const struct htr_recognize_out *o = &k->out[i];
+
+		k->rc[i] = htr_decode(&k->d[i], o->lp, o->T, o->C, &k->p->a,
+		    &k->p->dec);
+		if (k->rc[i])   /* the error is this thread's: keep it */
+			snprintf(k->msg[i], sizeof k->msg[i], "%s",
+			    htr_errmsg());
+	}
+}
+
+/* Decodes the n lines of out on the cores OpenBLAS uses (beam search
+ * with a language model costs as much as the network), then adds them
+ * to tr in order.  0 or -1. */
+static int
+decode_lines(const struct htr_pipeline *p, struct htr_transcript *tr,
+    const struct htr_recognize_out *out, int n)
+{
+	struct decodek k = { p, out, NULL, NULL, NULL };
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	k.d = htr_zalloc((size_t)n, sizeof *k.d);
+	k.rc = htr_zalloc((size_t)n, sizeof *k.rc);
+	k.msg = htr_zalloc((size_t)n, sizeof *k.msg);
+	if (!k.d || !k.rc || !k.msg) {
+		r = -1;
+		goto done;
+	}
+	/* best path is too cheap to be worth a thread */
+	htr_par_for((size_t)n, p->dec.method == HTR_DECODE_BEST ? 1 : 1u << 20,
+	    decode_chunk, &k);
+	for (int i = 0; i < n && r == 0; i++)
+		r = k.rc[i] ? htr_fail("%s", k.msg[i]) :
+		    htr_transcript_add(tr, out[i].tags, &k.d[i], &p->a,
+		    out[i].T);
+done:
+	for (int i = 0; i < n && k.d; i++)
+		if (k.rc && !k.rc[i])
+			htr_decoded_free(&k.d[i]);
+	free(k.d);
+	free(k.rc);
+	free(k.msg);
+	return r;
+}
+
 int
 htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
     const struct htr_image *image, const char *src, long pageno,
@@ -327,18 +387,7 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	}
 	t3 = htr_clock_seconds();
 	c3 = htr_clock_cpu_seconds();
-	r = 0;
-	for (int i = 0; i < n && r == 0; i++) {
-		struct htr_decoded d;
-
-		r = htr_decode(&d, out[i].lp, out[i].T, out[i].C, &p->a,
-		    &p->dec);
-		if (r == 0) {
-			r = htr_transcript_add(tr, out[i].tags, &d, &p->a,
-			    out[i].T);
-			htr_decoded_free(&d);
-		}
-	}
+	r = decode_lines(p, tr, out, n);
 	nfo.nline = n;
 	nfo.t_prep = t1 - t0;
 	nfo.t_segment = t2 - t1;

@@ -454,6 +454,28 @@ htr_recognize_find_model(char *path, size_t n, const char *name,
 	    env && *env ? "" : "; HTR_MODELDIR is not set");
 }
 
+int
+htr_recognize_companion_lm(char *lm, size_t n, const char *path,
+    const char *argv0)
+{
+	char found[4096];
+	size_t len;
+
+	if (!path) {
+		if (htr_recognize_find_model(found, sizeof found,
+		    htr_recognize_default_model(HTR_LEVEL_LINE), argv0))
+			return -1;      /* loading the model says why */
+		path = found;
+	}
+	len = strlen(path);
+	if (len < 5 || strcmp(path + len - 5, ".htrm") || len >= n)
+		return -1;
+	memcpy(lm, path, len - 1);
+	lm[len - 1] = 'l';
+	lm[len] = '\0';
+	return access(lm, R_OK) == 0 ? 0 : -1;
+}
+
 struct htr_model *
 htr_recognize_load(const char *path, int level, const char *argv0)
 {

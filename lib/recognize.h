@@ -115,6 +115,13 @@ int  htr_recognize_level_of(const char *tags);
  * -1 with a one-line htr_fail naming the file and every place looked. */
 int  htr_recognize_find_model(char *path, size_t n, const char *name,
 	const char *argv0);
+/* The language model that goes with a model file: "line.htrm" ->
+ * "line.htrl" in the same directory (path NULL: the default line
+ * model's, found as above).  Writes its name into lm (size n) and
+ * returns 0 when that file is readable; -1 when there is none (no error
+ * is set: a model without an LM is normal). */
+int  htr_recognize_companion_lm(char *lm, size_t n, const char *path,
+	const char *argv0);
 /* Loads the model at path, or when path is NULL the default model of
  * level found as above.  NULL + htr_fail on error. */
 struct htr_model *htr_recognize_load(const char *path, int level,

@@ -35,6 +35,7 @@
 #include <microhttpd.h>
 
 #include "htr.h"
+#include "recognize.h"
 #include "serve.h"
 #include "serve_json.h"
 #include "serve_multipart.h"
@@ -899,7 +900,7 @@ htr_serve_start(const struct htr_serve_config *cfg)
 	s->t_start = now_ms();
 	pthread_mutex_init(&s->mu, NULL);
 	{
-		char def[PATH_MAX];
+		char def[PATH_MAX], lmdef[PATH_MAX];
 		struct htr_recog_config rc = {
 			.model = cfg->model, .argv0 = cfg->argv0,
 			.corpus = cfg->corpus, .lm = cfg->lm,
@@ -915,6 +916,11 @@ htr_serve_start(const struct htr_serve_config *cfg)
 				    "%s", htr_errmsg());
 			rc.model = def;
 		}
+		/* beam search reads with the model's own LM (line.htrl
+		 * beside line.htrm) unless -lm named one */
+		if (found && !rc.lm && !htr_recognize_companion_lm(lmdef,
+		    sizeof lmdef, rc.model, cfg->argv0))
+			rc.lm = lmdef;
 		if (!(s->model_path = strdup(rc.model))) {
 			htr_fail("out of memory");
 			goto fail;

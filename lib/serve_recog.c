@@ -304,8 +304,10 @@ pipeline_new(const struct htr_recog *r, int d, int beam)
 	o.argv0 = r->argv0;
 	o.decode.method = decode_method[d];
 	o.decode.beam = beam;
-	if (d == HTR_RECOG_BEAM)
+	if (d == HTR_RECOG_BEAM && r->lm) {
 		o.lm = r->lm;
+		o.decode.bonus = 1.5f;  /* as tuned for the shipped LM */
+	}
 	if (d == HTR_RECOG_WORD)
 		o.corpus = r->corpus;
 	return htr_pipeline_new(&o);
