@@ -12,6 +12,11 @@
 # RESUME=1 models/recipes/line.sh continues from the newest checkpoint in
 # build/line/ckpt exactly where it stopped.
 #
+# A new session without build/line/ckpt (checkpoints hold the optimiser
+# state and are not committed) continues from a model's weights instead:
+#   INIT=models/line.htrm LR=0.0003 models/recipes/line.sh
+# (the network and alphabet come from the model; Adam starts afresh).
+#
 # Another network beside the running one (its own work directory, so the
 # two runs' checkpoints and logs stay apart):
 #   NET=@examples/lines-medium.vgsl WORK=build/line-medium \
@@ -34,9 +39,12 @@ real_manifests "$data" "$work" ""
 resume=
 if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
 start=$(date +%s)
-bin/htr-train -net "$net" -level line -height 48 \
+src="-net $net"
+[ -n "$INIT" ] && src="-init $INIT"
+# shellcheck disable=SC2086
+bin/htr-train $src -level line -height 48 \
     -train "$work/train.tsv" -valid "$work/valid.tsv" \
-    -batch 16 -lr 0.001 -lr-decay 0.9 -clip 5 -seed 1 \
+    -batch 16 -lr ${LR:-0.001} -lr-decay ${LR_DECAY:-0.9} -clip 5 -seed 1 \
     -aug-scale 0.1 -aug-rotate 1.5 -aug-shear 0.3 -aug-translate 0.03 \
     -aug-elastic 1 -aug-clean 0.3 \
     -epochs ${EPOCHS:-40} -patience 8 -threads ${THREADS:-2} \
