@@ -2,7 +2,9 @@
  * real handwritten lines, with the recipe's batch and augmentation
  * (models/recipes/line.sh), and where the time goes: building the batch
  * (augmentation), forward and backward per layer, CTC loss, Adam; then
- * inference speed (what validation costs).  The PNG decoding and scaling
+ * inference speed (what validation costs).  The step is htr_train's: with
+ * more than one OpenBLAS thread, the batch is cut into parts, one per
+ * thread, each on a replica of the network (dp.h).  The PNG decoding and scaling
  * happen once, before the first step (htr_set_prepare), and are timed on
  * their own.
  *
@@ -19,6 +21,7 @@
 #include "benchutil.h"
 #include "clock.h"
 #include "dataset.h"
+#include "dp.h"
 #include "htr.h"
 #include "labels.h"
 #include "net.h"
@@ -161,10 +164,18 @@ main(int argc, char **argv)
 		ws[k] = malloc(B * sizeof *ws[k]);
 	}
 	int *lens = malloc(B * sizeof *lens), *labels = NULL;
-	int bg = openblas_get_num_threads() > 1, running = 0;
+	int nt = openblas_get_num_threads(), running = 0, bg = nt > 1;
+	if (nt > HTR_DP_MAXTHREADS)
+		nt = HTR_DP_MAXTHREADS;
+	struct htr_dp *dp = htr_dp_create(net, nt);
+	if (!dp)
+		goto fail;
+	int P = htr_dp_parts(dp, B);
 	struct pre pre = { 0 };
 	double bgcpu = 0;
 	double tbat = 0, tf = 0, tl = 0, tb = 0, ta = 0, cpu = 0, loss = 0;
+	/* parts: layer seconds so far of each, and the slowest's per step */
+	double pdone[HTR_DP_MAXTHREADS] = { 0 }, pslow = 0, pall = 0;
 	double cb[5] = { 0 }, cc[6];
 	long cols = 0, used = 0, lines = 0, ow[64] = { 0 };
 	double fl[64] = { 0 };
@@ -181,7 +192,8 @@ main(int argc, char **argv)
 		float *x = xs[(s + 2) & 1];
 		int *widths = ws[(s + 2) & 1];
 		if (s == 0) {
-			htr_net_profile(net, 1);
+			for (int k = 0; k < P; k++)
+				htr_net_profile(htr_dp_replica(dp, k), 1);
 			cpu = htr_clock_cpu_seconds();
 		}
 		double a0 = htr_clock_seconds();
@@ -210,7 +222,7 @@ main(int argc, char **argv)
 		}
 		double a1 = htr_clock_seconds();
 		cc[1] = htr_clock_cpu_seconds();
-		if (htr_net_forward(net, x, B, W, widths, HTR_NET_TRAIN) < 0)
+		if (htr_dp_forward(dp, x, B, W, widths, HTR_NET_TRAIN) < 0)
 			goto fail;
 		double a2 = htr_clock_seconds();
 		cc[2] = htr_clock_cpu_seconds();
@@ -225,10 +237,10 @@ main(int argc, char **argv)
 			    lens[n] * sizeof *labels);
 			nlab += lens[n];
 		}
-		loss = htr_net_loss_ctc(net, labels, lens, NULL, NULL);
+		loss = htr_dp_loss_ctc(dp, labels, lens, NULL, NULL);
 		double a3 = htr_clock_seconds();
 		cc[3] = htr_clock_cpu_seconds();
-		if (loss < 0 || htr_net_zero_grad(net) || htr_net_backward(net))
+		if (loss < 0 || htr_dp_backward(dp))
 			goto fail;
 		double a4 = htr_clock_seconds();
 		cc[4] = htr_clock_cpu_seconds();
@@ -242,12 +254,26 @@ main(int argc, char **argv)
 		ta += a5 - a4;
 		for (int k = 0; k < 5; k++)
 			cb[k] += cc[k + 1] - cc[k];
-		for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++) {
-			struct htr_net_layer_info li;
-			htr_net_layer_info(net, i, &li);
-			fl[i] += li.flops;
-			ow[i] += li.out_w;
+		for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++)
+			for (int k = 0; k < P; k++) {
+				struct htr_net_layer_info li;
+				htr_net_layer_info(htr_dp_replica(dp, k), i, &li);
+				fl[i] += li.flops;
+				ow[i] += k == 0 ? li.out_w : 0;
+			}
+		double tmax = 0;
+		for (int k = 0; k < P; k++) {
+			double t = 0;
+			for (int i = 0; i < htr_net_nlayers(net); i++) {
+				struct htr_net_layer_info li;
+				htr_net_layer_info(htr_dp_replica(dp, k), i, &li);
+				t += li.fwd_s + li.bwd_s;
+			}
+			tmax = t - pdone[k] > tmax ? t - pdone[k] : tmax;
+			pall += t - pdone[k];
+			pdone[k] = t;
 		}
+		pslow += tmax;
 		lines += B;
 		cols += (long)B * W;
 		for (int n = 0; n < B; n++)
@@ -259,11 +285,26 @@ main(int argc, char **argv)
 	double flops = 0;
 	printf("\nper layer, ms per step (wall / CPU of all threads) and "
 	    "GFLOP/s on CPU time:\n");
+	if (P > 1)
+		printf("  (%d parts of the batch at once, one thread each: wall "
+		    "is part 0's, CPU the parts' threads together; out w of "
+		    "part 0)\n", P);
 	printf("%-12s %15s %15s %7s %8s %8s\n", "layer", "forward",
 	    "backward", "out w", "fwd GF/s", "bwd GF/s");
 	for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++) {
 		struct htr_net_layer_info li;
 		htr_net_layer_info(net, i, &li);
+		if (P > 1) {
+			/* each part's wall time is its thread's; the process
+			 * CPU clock would count the other parts too */
+			li.fwd_cpu = li.bwd_cpu = 0;
+			for (int k = 0; k < P; k++) {
+				struct htr_net_layer_info lk;
+				htr_net_layer_info(htr_dp_replica(dp, k), i, &lk);
+				li.fwd_cpu += lk.fwd_s;
+				li.bwd_cpu += lk.bwd_s;
+			}
+		}
 		double bf = (i ? 2 : 1) * fl[i];   /* layer 0: no input grad */
 		flops += fl[i] + bf;
 		printf("%-12s %7.1f /%6.1f %7.1f /%6.1f %7.0f", li.tok,
@@ -294,10 +335,14 @@ main(int argc, char **argv)
 		    100 * cb[k] / cpu);
 	printf("  %-14s %7.1f / %7.1f\n", "total", total / steps * 1e3,
 	    cpu / steps * 1e3);
-	int nt = openblas_get_num_threads();
 	printf("training: %.1f lines/s with %d thread(s) (wall; loss %.2f); "
 	    "%.1f lines per CPU-second\n", lines / total, nt, loss,
 	    lines / cpu);
+	if (P > 1)
+		printf("  (the batch of %d in %d parts, one per thread, each on "
+		    "a replica of the network: dp.h; in the layers the slowest "
+		    "part takes %.1f ms per step, the mean one %.1f)\n", B, P,
+		    pslow / steps * 1e3, pall / P / steps * 1e3);
 	printf("work: %.1f GFLOP per step (sgemm), %.1f GFLOP/s achieved on "
 	    "CPU time\n", flops / steps * 1e-9, flops / cpu * 1e-9);
 	printf("bound: at %.1f GFLOP/s per thread (sgemm 1024^3, this run) "
@@ -309,7 +354,8 @@ main(int argc, char **argv)
 	    "reaches on 2 cores" : "within sgemm's reach on 2 cores");
 
 	/* inference over the same lines: what validation costs */
-	htr_net_profile(net, 0);
+	for (int k = 0; k < P; k++)
+		htr_net_profile(htr_dp_replica(dp, k), 0);
 	struct htr_set sub = set;
 	sub.n = (long)B * 8;
 	double e0 = htr_clock_seconds();
@@ -322,6 +368,7 @@ main(int argc, char **argv)
 	bench_loadavg("after");
 
 	htr_set_free(&set);
+	htr_dp_free(dp);
 	htr_net_free(net);
 	htr_alphabet_free(&alpha);
 	htr_dataset_free(&ds);

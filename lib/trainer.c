@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ctc.h"
+#include "dp.h"
 #include "feat.h"
 #include "htr.h"
 #include "labels.h"
@@ -726,6 +727,7 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	struct htr_alphabet alpha = {0, NULL, NULL};
 	struct htr_model *model = NULL;
 	struct htr_net *net = NULL;
+	struct htr_dp *dp = NULL;
 	struct htr_set ts = {0}, vs = {0};
 	struct htr_train_status rep;
 	struct state st;
@@ -839,6 +841,10 @@ resume_fail:
 		goto out;
 	}
 	st.ntrain = ts.n;
+	/* with more than one thread, each takes a part of every batch */
+	if (!(dp = htr_dp_create(net, htr_par_threads() < HTR_DP_MAXTHREADS ?
+	    htr_par_threads() : HTR_DP_MAXTHREADS)))
+		goto out;
 	long nb = (ts.n + o->batch - 1) / o->batch;
 	if (!(order = htr_alloc((size_t)ts.n, sizeof *order)) ||
 	    !(start = htr_alloc((size_t)nb + 1, sizeof *start)) ||
@@ -929,7 +935,7 @@ resume_fail:
 				    i2, N2, htr_set_batch_width(&ts, i2, N2),
 				    &st.aug);
 			}
-			if (htr_net_forward(net, xb, N, W, wb, HTR_NET_TRAIN))
+			if (htr_dp_forward(dp, xb, N, W, wb, HTR_NET_TRAIN))
 				goto out;
 			if (ctc) {
 				for (int n = 0; n < N; n++)
@@ -946,15 +952,14 @@ resume_fail:
 					    (size_t)lens[n] * sizeof *labels);
 					nlab += lens[n];
 				}
-				loss = htr_net_loss_ctc(net, labels, lens, NULL,
+				loss = htr_dp_loss_ctc(dp, labels, lens, NULL,
 				    NULL);
 			} else {
 				for (int n = 0; n < N; n++)
 					targets[n] = ts.labels[ts.label_off[idx[n]]];
-				loss = htr_net_loss_nll(net, targets, NULL);
+				loss = htr_dp_loss_nll(dp, targets, NULL);
 			}
-			if (loss < 0 || htr_net_zero_grad(net) ||
-			    htr_net_backward(net) ||
+			if (loss < 0 || htr_dp_backward(dp) ||
 			    htr_net_adam_step(net, &adam) < 0)
 				goto out;
 			if (!isfinite(loss)) {
@@ -1093,6 +1098,7 @@ out:
 	}
 	if (log && fclose(log) && rc == 0)
 		rc = htr_fail("%s: write error", o->log);
+	htr_dp_free(dp);
 	htr_set_free(&ts);
 	htr_set_free(&vs);
 	if (model)

@@ -14,7 +14,11 @@
  * epoch, batch, data-order and augmentation RNG states, best error...),
  * each written atomically; the last three are kept.  A resumed run
  * continues exactly as the uninterrupted run would have (bit for bit with
- * one OpenBLAS thread).
+ * the same OpenBLAS thread count).
+ *
+ * With more than one OpenBLAS thread, each batch is cut into parts that
+ * run on replicas of the network at once, one thread each (dp.h); with
+ * one, the whole batch runs on the network itself.
  *
  * The library never prints: progress goes to a callback. */
 #ifndef HTR_TRAINER_H
