@@ -3,19 +3,18 @@
  * (models/recipes/line.sh), and where the time goes: building the batch
  * (augmentation), forward and backward per layer, CTC loss, Adam; then
  * inference speed (what validation costs).  The step is htr_train's: with
- * more than one OpenBLAS thread, the batch is cut into parts, one per
- * thread, each on a replica of the network (dp.h).  The PNG decoding and scaling
+ * more than one OpenBLAS thread, the batch is built in slices, one per
+ * thread (htr_set_batch_par), then cut into parts, one per thread, each on
+ * a replica of the network (dp.h).  The PNG decoding and scaling
  * happen once, before the first step (htr_set_prepare), and are timed on
  * their own.
  *
  * usage: train_lines manifest.tsv net.vgsl [steps [batch]]
  *        (defaults 24 steps of 16 lines; the net file may hold # comments) */
 #include <cblas.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "augment.h"
 #include "benchutil.h"
@@ -52,34 +51,6 @@ read_vgsl(const char *path)
 	}
 	fclose(f);
 	return s;
-}
-
-/* The next batch built in the background, as htr_train does with more
- * than one thread (same RNG order as a serial run). */
-struct pre {
-	pthread_t th;
-	const struct htr_set *s;
-	const long *idx;
-	int B, W, H, rc;
-	const struct htr_augment *aug;
-	struct htr_rng rng;
-	float *x;
-	int *widths;
-	double cpu;             /* the thread's CPU seconds */
-};
-
-static void *
-pre_run(void *p)
-{
-	struct pre *f = p;
-	struct timespec a, b;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-	f->rc = htr_set_batch(f->x, f->widths, f->s, f->idx, f->B, f->W, f->H,
-	    f->aug, &f->rng) < 0;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-	f->cpu = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9;
-	return NULL;
 }
 
 int
@@ -157,22 +128,16 @@ main(int argc, char **argv)
 	    htr_set_epoch_order(order, start, &set, B, 1, &rng) < 0)
 		goto fail;
 	int H = htr_net_input_height(net);
-	float *xs[2];
-	int *ws[2];
-	for (int k = 0; k < 2; k++) {
-		xs[k] = malloc((size_t)B * H * (wmax + 1) * sizeof *xs[k]);
-		ws[k] = malloc(B * sizeof *ws[k]);
-	}
+	float *x = malloc((size_t)B * H * (wmax + 1) * sizeof *x);
+	int *widths = malloc(B * sizeof *widths);
 	int *lens = malloc(B * sizeof *lens), *labels = NULL;
-	int nt = openblas_get_num_threads(), running = 0, bg = nt > 1;
+	int nt = openblas_get_num_threads();
 	if (nt > HTR_DP_MAXTHREADS)
 		nt = HTR_DP_MAXTHREADS;
 	struct htr_dp *dp = htr_dp_create(net, nt);
-	if (!dp)
+	if (!x || !widths || !lens || !dp)
 		goto fail;
 	int P = htr_dp_parts(dp, B);
-	struct pre pre = { 0 };
-	double bgcpu = 0;
 	double tbat = 0, tf = 0, tl = 0, tb = 0, ta = 0, cpu = 0, loss = 0;
 	/* parts: layer seconds so far of each, and the slowest's per step */
 	double pdone[HTR_DP_MAXTHREADS] = { 0 }, pslow = 0, pall = 0;
@@ -189,8 +154,6 @@ main(int argc, char **argv)
 	}
 	for (int s = -1; s < steps; s++) {
 		long *idx = order + (long)(s < 0 ? widest : s) * B;
-		float *x = xs[(s + 2) & 1];
-		int *widths = ws[(s + 2) & 1];
 		if (s == 0) {
 			for (int k = 0; k < P; k++)
 				htr_net_profile(htr_dp_replica(dp, k), 1);
@@ -199,27 +162,9 @@ main(int argc, char **argv)
 		double a0 = htr_clock_seconds();
 		cc[0] = htr_clock_cpu_seconds();
 		int W = htr_set_batch_width(&set, idx, B), nlab = 0;
-		if (running) {
-			/* built during the last step */
-			pthread_join(pre.th, NULL);
-			running = 0;
-			if (pre.rc)
-				goto fail;
-			arng = pre.rng;
-			if (s >= 0)
-				bgcpu += pre.cpu;
-		} else if (htr_set_batch(x, widths, &set, idx, B, W, H, &aug,
-		    &arng) < 0)
+		if (htr_set_batch_par(x, widths, &set, idx, B, W, H, &aug, &arng,
+		    nt < HTR_SET_MAXSLICES ? nt : HTR_SET_MAXSLICES) < 0)
 			goto fail;
-		if (bg && s + 1 < steps) {
-			pre.s = &set, pre.idx = order + (long)(s + 1) * B;
-			pre.B = B, pre.H = H, pre.aug = &aug, pre.rng = arng;
-			pre.W = htr_set_batch_width(&set, pre.idx, B);
-			pre.x = xs[(s + 3) & 1], pre.widths = ws[(s + 3) & 1];
-			running = pthread_create(&pre.th, NULL, pre_run, &pre) == 0;
-			if (!running)
-				goto fail;
-		}
 		double a1 = htr_clock_seconds();
 		cc[1] = htr_clock_cpu_seconds();
 		if (htr_dp_forward(dp, x, B, W, widths, HTR_NET_TRAIN) < 0)
@@ -322,13 +267,9 @@ main(int argc, char **argv)
 	printf("\nper step (batch %d, mean padded width %.0f, %.1f%% of the "
 	    "columns are padding), ms wall / CPU:\n", B,
 	    (double)cols / B / steps, 100.0 * (cols - used) / cols);
-	if (bg) {
-		/* the batch thread's CPU time shows in the phases it overlaps */
-		cb[0] = bgcpu;
-		printf("  (batch+augment runs in the background: wall = time "
-		    "waited for it; its CPU time also counts in the phases it "
-		    "overlapped)\n");
-	}
+	if (nt > 1)
+		printf("  (batch+augment in %d slices at once, one per thread)\n",
+		    nt < HTR_SET_MAXSLICES ? nt : HTR_SET_MAXSLICES);
 	for (int k = 0; k < 5; k++)
 		printf("  %-14s %7.1f / %7.1f  (%4.1f%% of the CPU time)\n",
 		    ph[k], tw[k] / steps * 1e3, cb[k] / steps * 1e3,
@@ -373,8 +314,7 @@ main(int argc, char **argv)
 	htr_alphabet_free(&alpha);
 	htr_dataset_free(&ds);
 	free(order), free(start), free(lens), free(labels);
-	for (int k = 0; k < 2; k++)
-		free(xs[k]), free(ws[k]);
+	free(x), free(widths);
 	free(vgsl);
 	return 0;
 fail:

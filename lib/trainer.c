@@ -214,6 +214,90 @@ htr_set_batch(float *x, int *widths, const struct htr_set *s,
 	return W;
 }
 
+/* One slice of htr_set_batch_par. */
+struct slice {
+	pthread_t th;
+	int started;
+	float *x;
+	int *widths;
+	const struct htr_set *s;
+	const long *idx;
+	int N, W, H, rc;
+	const struct htr_augment *aug;
+	struct htr_rng rng, *r;
+	char err[512];
+};
+
+static void *
+slice_run(void *p)
+{
+	struct slice *c = p;
+
+	c->rc = htr_set_batch(c->x, c->widths, c->s, c->idx, c->N, c->W, c->H,
+	    c->aug, c->r) < 0 ? -1 : 0;
+	if (c->rc)
+		snprintf(c->err, sizeof c->err, "%s", htr_errmsg());
+	return NULL;
+}
+
+int
+htr_set_batch_par(float *x, int *widths, const struct htr_set *s,
+    const long *idx, int N, int W, int H, const struct htr_augment *aug,
+    struct htr_rng *rng, int nslices)
+{
+	struct slice c[HTR_SET_MAXSLICES];
+	int aug_on = aug && rng && htr_augment_any(aug);
+
+	HTR_ASSERT(nslices >= 1 && nslices <= HTR_SET_MAXSLICES);
+	if (nslices > N)
+		nslices = N;
+	if (nslices <= 1)
+		return htr_set_batch(x, widths, s, idx, N, W, H, aug, rng);
+	/* slice k starts at the first sample whose preceding widths add up
+	 * to k / nslices of the batch's (the work is per pixel), and holds
+	 * one sample at least */
+	long total = 0, sum = 0;
+	int first[HTR_SET_MAXSLICES + 1];
+	for (int n = 0; n < N; n++)
+		total += s->width[idx[n]];
+	first[0] = 0;
+	first[nslices] = N;
+	for (int k = 1, n = 0; k < nslices; k++) {
+		while (n < N && sum * nslices < total * k)
+			sum += s->width[idx[n++]];
+		first[k] = n < first[k - 1] + 1 ? first[k - 1] + 1 :
+		    n > N - (nslices - k) ? N - (nslices - k) : n;
+	}
+	for (int k = 0; k < nslices; k++) {
+		c[k].x = x + (size_t)first[k] * H * W;
+		c[k].widths = widths + first[k];
+		c[k].s = s;
+		c[k].idx = idx + first[k];
+		c[k].N = first[k + 1] - first[k];
+		c[k].W = W, c[k].H = H;
+		c[k].aug = aug;
+		c[k].r = NULL;
+		if (aug_on) {
+			htr_rng_seed(&c[k].rng, htr_rng_u64(rng));
+			c[k].r = &c[k].rng;
+		}
+	}
+	for (int k = 1; k < nslices; k++)
+		c[k].started = pthread_create(&c[k].th, NULL, slice_run,
+		    &c[k]) == 0;
+	slice_run(&c[0]);
+	for (int k = 1; k < nslices; k++) {
+		if (c[k].started)
+			pthread_join(c[k].th, NULL);
+		else
+			slice_run(&c[k]);   /* no thread: here */
+	}
+	for (int k = 0; k < nslices; k++)
+		if (c[k].rc)
+			return htr_fail("%s", c[k].err);
+	return W;
+}
+
 int
 htr_net_input_image(float **x, int *width, const struct htr_image *crop,
     const struct htr_net *net)
@@ -650,76 +734,6 @@ set_provenance(struct htr_model *m, const struct htr_train_opts *o,
 	return htr_model_set_provenance(m, buf);
 }
 
-/* The next batch, built (augmented) in a thread of its own while the
- * network trains on the current one.  It draws from a copy of the
- * augmentation RNG in the same order as a serial run would, so the batches
- * and the RNG state saved in checkpoints are the same as without it. */
-struct prefetch {
-	pthread_t th;
-	int running;            /* a thread to join */
-	long batch;             /* which batch of the epoch (-1: none) */
-	const struct htr_set *s;
-	const long *idx;
-	int N, W, H;
-	const struct htr_augment *aug;
-	struct htr_rng rng;     /* in: the state before the batch; out: after */
-	float *x;               /* [N][H][W] */
-	size_t xcap;
-	int *widths;            /* [N] */
-	int rc;
-	char err[512];
-};
-
-static void *
-prefetch_run(void *p)
-{
-	struct prefetch *f = p;
-	size_t need = (size_t)f->N * f->H * f->W;
-
-	f->rc = -1;
-	if (need > f->xcap) {
-		free(f->x);
-		f->xcap = 0;
-		if (!(f->x = htr_alloc(need, sizeof *f->x)))
-			goto out;
-		f->xcap = need;
-	}
-	f->rc = htr_set_batch(f->x, f->widths, f->s, f->idx, f->N, f->W, f->H,
-	    f->aug, &f->rng) < 0 ? -1 : 0;
-out:
-	if (f->rc)
-		snprintf(f->err, sizeof f->err, "%s", htr_errmsg());
-	return NULL;
-}
-
-/* Waits for the prefetch thread, if any; returns its result (0 or -1). */
-static int
-prefetch_join(struct prefetch *f)
-{
-	if (!f->running)
-		return 0;
-	pthread_join(f->th, NULL);
-	f->running = 0;
-	return f->rc;
-}
-
-/* Starts building batch b (samples idx[0..N-1], width W) from the RNG
- * state rng.  Without a thread it does nothing (the batch is then built
- * when needed). */
-static void
-prefetch_start(struct prefetch *f, long b, const long *idx, int N, int W,
-    const struct htr_rng *rng)
-{
-	f->batch = b;
-	f->idx = idx;
-	f->N = N;
-	f->W = W;
-	f->rng = *rng;
-	f->running = pthread_create(&f->th, NULL, prefetch_run, f) == 0;
-	if (!f->running)
-		f->batch = -1;
-}
-
 int
 htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
     const struct htr_dataset *valid)
@@ -742,13 +756,10 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	double t0 = htr_clock_seconds(), last_report = t0, last_ckpt = t0;
 	double seconds0;
 	long steps_here = 0, samples_here = 0;
-	/* batches built in the background when there is more than one core
-	 * to use; the results are the same without */
-	struct prefetch pf[2];
-	int prefetch = htr_par_threads() > 1;
+	/* batches built in slices, one per thread, at once */
+	int nslice = htr_par_threads() < HTR_SET_MAXSLICES ? htr_par_threads() :
+	    HTR_SET_MAXSLICES;
 
-	memset(pf, 0, sizeof pf);
-	pf[0].batch = pf[1].batch = -1;
 	memset(&st, 0, sizeof st);
 	memset(&rep, 0, sizeof rep);
 	rep.last_valid = -1;
@@ -850,15 +861,8 @@ resume_fail:
 	    !(start = htr_alloc((size_t)nb + 1, sizeof *start)) ||
 	    !(widths = htr_alloc((size_t)o->batch, sizeof *widths)) ||
 	    !(lens = htr_alloc((size_t)o->batch, sizeof *lens)) ||
-	    !(targets = htr_alloc((size_t)o->batch, sizeof *targets)) ||
-	    !(pf[0].widths = htr_alloc((size_t)o->batch, sizeof (int))) ||
-	    !(pf[1].widths = htr_alloc((size_t)o->batch, sizeof (int))))
+	    !(targets = htr_alloc((size_t)o->batch, sizeof *targets)))
 		goto out;
-	for (int k = 0; k < 2; k++) {
-		pf[k].s = &ts;
-		pf[k].H = H;
-		pf[k].aug = &o->aug;
-	}
 
 	if (o->log) {
 		if (resumed && trim_log(o->log, st.epoch))
@@ -900,42 +904,18 @@ resume_fail:
 			int N = (int)(start[st.batch + 1] - start[st.batch]);
 			int W = htr_set_batch_width(&ts, idx, N), nlab = 0;
 			size_t need = (size_t)N * H * W;
-			struct prefetch *f = &pf[st.batch & 1];
-			const float *xb;
-			const int *wb = widths;
 			double loss;
 
-			if (f->batch == st.batch) {
-				/* built in the background during the last step */
-				f->batch = -1;
-				if (prefetch_join(f)) {
-					htr_fail("%s", f->err);
+			if (need > xcap) {
+				free(x);
+				if (!(x = htr_alloc(need, sizeof *x)))
 					goto out;
-				}
-				xb = f->x;
-				wb = f->widths;
-				st.aug = f->rng;
-			} else {
-				if (need > xcap) {
-					free(x);
-					if (!(x = htr_alloc(need, sizeof *x)))
-						goto out;
-					xcap = need;
-				}
-				if (htr_set_batch(x, widths, &ts, idx, N, W, H,
-				    &o->aug, &st.aug) < 0)
-					goto out;
-				xb = x;
+				xcap = need;
 			}
-			if (prefetch && st.batch + 1 < nb) {
-				long *i2 = order + start[st.batch + 1];
-				int N2 = (int)(start[st.batch + 2] -
-				    start[st.batch + 1]);
-				prefetch_start(&pf[(st.batch + 1) & 1], st.batch + 1,
-				    i2, N2, htr_set_batch_width(&ts, i2, N2),
-				    &st.aug);
-			}
-			if (htr_dp_forward(dp, xb, N, W, wb, HTR_NET_TRAIN))
+			if (htr_set_batch_par(x, widths, &ts, idx, N, W, H, &o->aug,
+			    &st.aug, nslice) < 0)
+				goto out;
+			if (htr_dp_forward(dp, x, N, W, widths, HTR_NET_TRAIN))
 				goto out;
 			if (ctc) {
 				for (int n = 0; n < N; n++)
@@ -1091,11 +1071,6 @@ resume_fail:
 	}
 	rc = 0;
 out:
-	for (int k = 0; k < 2; k++) {
-		prefetch_join(&pf[k]);
-		free(pf[k].x);
-		free(pf[k].widths);
-	}
 	if (log && fclose(log) && rc == 0)
 		rc = htr_fail("%s: write error", o->log);
 	htr_dp_free(dp);

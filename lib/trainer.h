@@ -81,6 +81,22 @@ int  htr_set_batch(float *x, int *widths, const struct htr_set *s,
 	const long *idx, int N, int W, int H, const struct htr_augment *aug,
 	struct htr_rng *rng);
 
+/* As htr_set_batch, cut into nslices (1..HTR_SET_MAXSLICES, at most N)
+ * slices of consecutive samples built at once, each on a thread of its
+ * own: slice k starts at the first sample whose predecessors' widths
+ * (s->width) add up to k/nslices of the batch's or more, and holds one
+ * sample at least.  With augmentation each slice draws from an RNG
+ * seeded by a draw from rng, in slice order (so the batch depends on
+ * nslices; 1 is htr_set_batch itself, drawing from rng in sample order).
+ * htr_train builds each batch so, one slice per thread, before the step
+ * (dp.h) runs on the same threads: building the next batch on a thread of
+ * its own during the step would slow one part of it, and the others would
+ * wait for that one.  Returns W, or -1. */
+#define HTR_SET_MAXSLICES 16
+int  htr_set_batch_par(float *x, int *widths, const struct htr_set *s,
+	const long *idx, int N, int W, int H, const struct htr_augment *aug,
+	struct htr_rng *rng, int nslices);
+
 /* The batches of one epoch as htr_train draws them: the samples of s
  * shuffled with rng, cut into chunks of 32 batches, each chunk sorted by
  * width (less padding), cut into batches, and the batches shuffled.

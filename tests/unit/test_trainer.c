@@ -7,6 +7,7 @@
 
 #include "dataset.h"
 #include "htr.h"
+#include "augment.h"
 #include "labels.h"
 #include "net.h"
 #include "rng.h"
@@ -160,6 +161,93 @@ test_inputs(const char *vgsl, int fixed)
 	htr_net_free(net);
 }
 
+/* htr_set_batch_par: one slice is htr_set_batch (same floats, same RNG
+ * state after); k slices are the slices built alone by htr_set_batch,
+ * each from an RNG seeded by the k-th draw of rng, and the same again
+ * from the same state.  Slice j starts where the widths before it reach
+ * j/k of the batch's. */
+static void
+test_batch_par(void)
+{
+	enum { N = 7, H = 10 };
+	struct htr_dataset ds;
+	struct htr_set s;
+	struct htr_net *net = htr_net_create("[1,10,0,1 Cr3,3,4 Mp2,2 Lbx8 "
+	    "O1c3]", 0, 1);
+	struct htr_augment aug;
+	struct htr_rng r1, r2, r3;
+	char path[1024], name[32];
+	long idx[N] = { 3, 0, 6, 1, 5, 2, 4 };
+	int w1[N], w2[N];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/par.tsv", dir);
+	f = fopen(path, "w");
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "p%d.pgm", i);
+		put_pgm(name, 12 + 5 * i, 10, (unsigned)i);
+		fprintf(f, "%s\tab\n", name);
+	}
+	fclose(f);
+	htr_dataset_init(&ds);
+	CHECK(htr_dataset_add_tsv(&ds, path) == 0);
+	CHECK(htr_set_prepare(&s, &ds, net, NULL, 0) == 0);
+	CHECK(s.n == N);
+	int W = htr_set_batch_width(&s, idx, N);
+	size_t n = (size_t)N * H * W;
+	float *x1 = malloc(n * sizeof *x1), *x2 = malloc(n * sizeof *x2);
+	float *x3 = malloc(n * sizeof *x3);
+	htr_augment_defaults(&aug, 1);
+
+	htr_rng_seed(&r1, 4);
+	r2 = r1;
+	CHECK(htr_set_batch(x1, w1, &s, idx, N, W, H, &aug, &r1) == W);
+	CHECK(htr_set_batch_par(x2, w2, &s, idx, N, W, H, &aug, &r2, 1) == W);
+	CHECK(!memcmp(x1, x2, n * sizeof *x1) && !memcmp(w1, w2, sizeof w1));
+	CHECK(!memcmp(&r1, &r2, sizeof r1));
+
+	for (int k = 2; k <= 4; k++) {
+		htr_rng_seed(&r1, 4);
+		r2 = r1;
+		r3 = r1;
+		CHECK(htr_set_batch_par(x2, w2, &s, idx, N, W, H, &aug, &r2, k) ==
+		    W);
+		CHECK(htr_set_batch_par(x3, w1, &s, idx, N, W, H, &aug, &r3, k) ==
+		    W);
+		CHECK(!memcmp(x2, x3, n * sizeof *x2) && !memcmp(&r2, &r3,
+		    sizeof r2));
+		long cum[N + 1];
+		int at[5];
+		cum[0] = 0;
+		for (int i = 0; i < N; i++)
+			cum[i + 1] = cum[i] + s.width[idx[i]];
+		for (int j = 0; j <= k; j++) {
+			at[j] = 0;
+			while (at[j] < N && cum[at[j]] * k < cum[N] * j)
+				at[j]++;
+		}
+		for (int j = 0; j < k; j++) {
+			int first = at[j], m = at[j + 1] - at[j];
+			struct htr_rng rj;
+			CHECK(m >= 1);
+			htr_rng_seed(&rj, htr_rng_u64(&r1));
+			CHECK(htr_set_batch(x1 + (size_t)first * H * W, w1 + first,
+			    &s, idx + first, m, W, H, &aug, &rj) == W);
+		}
+		CHECKF(!memcmp(x1, x2, n * sizeof *x1), "%d slices", k);
+		CHECK(!memcmp(w1, w2, sizeof w1));
+		CHECK(!memcmp(&r1, &r2, sizeof r1));
+	}
+	/* and the slices do differ from one stream */
+	htr_rng_seed(&r1, 4);
+	CHECK(htr_set_batch(x1, w1, &s, idx, N, W, H, &aug, &r1) == W);
+	CHECK(memcmp(x1, x2, n * sizeof *x1) != 0);
+	free(x1), free(x2), free(x3);
+	htr_set_free(&s);
+	htr_dataset_free(&ds);
+	htr_net_free(net);
+}
+
 int
 main(void)
 {
@@ -171,5 +259,6 @@ main(void)
 	test_epoch_order();
 	test_inputs("[1,12,0,1 Cr3,3,4 Mp2,2 Lbx8 O1c3]", 0);
 	test_inputs("[1,10,10,1 Cr3,3,4 Mp2,2 Fr8 O0s3]", 1);
+	test_batch_par();
 	return T_DONE();
 }
