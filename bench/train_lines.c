@@ -299,11 +299,17 @@ main(int argc, char **argv)
 		htr_net_profile(htr_dp_replica(dp, k), 0);
 	struct htr_set sub = set;
 	sub.n = (long)B * 8;
+	struct htr_net *nets[HTR_DP_MAXTHREADS];
+	int nn = htr_dp_sync(dp);
+	for (int k = 0; k < nn; k++)
+		nets[k] = htr_dp_replica(dp, k);
 	double e0 = htr_clock_seconds();
-	if (htr_evaluate(net, alpha.sym, &sub, B, NULL, NULL))
+	if (htr_evaluate_nets(nets, nn, alpha.sym, &sub, B, NULL, NULL))
 		goto fail;
 	double te = htr_clock_seconds() - e0;
-	printf("inference (validation): %.1f lines/s\n", sub.n / te);
+	printf("inference (validation as htr-train runs it, %d cop%s of the "
+	    "network, a batch each at once): %.1f lines/s\n", nn,
+	    nn > 1 ? "ies" : "y", sub.n / te);
 	printf("PyTorch 1.13, similar CRNN, same machine (issue #5): about "
 	    "4 lines/s training\n");
 	bench_loadavg("after");

@@ -93,6 +93,17 @@ htr_dp_replica(struct htr_dp *dp, int k)
 	return dp->p[k].net;
 }
 
+int
+htr_dp_sync(struct htr_dp *dp)
+{
+	const float *s = htr_net_params(dp->net);
+
+	for (int k = 1; k < dp->nthreads; k++)
+		memcpy(htr_net_params(dp->p[k].net), s, htr_net_nstate(dp->net) *
+		    sizeof *s);
+	return dp->nthreads;
+}
+
 /* Records the calling thread's error as part p's. */
 static void
 part_fail(struct part *p)
@@ -116,10 +127,10 @@ parts_rc(const struct htr_dp *dp)
 /* Cuts samples 0..N-1 into P contiguous parts of at least HTR_DP_MIN_PART
  * whose largest work (samples x padded width) is least: each part pads
  * to its own widest sample, and the parts wait for the slowest.  Among
- * equal cuts the last part is the smallest.  w: the samples' widths.
- * 0 or -1 (out of memory). */
+ * equal cuts the last part is the smallest.  widths: the samples', or
+ * NULL: all W.  0 or -1 (out of memory). */
 static int
-split(struct part *p, int P, int N, const int *w)
+split(struct part *p, int P, int N, const int *widths, int W)
 {
 	enum { M = HTR_DP_MIN_PART };
 	long *best = htr_alloc((size_t)(P + 1) * (N + 1), sizeof *best);
@@ -133,12 +144,13 @@ split(struct part *p, int P, int N, const int *w)
 	/* best[k][i]: the least largest work of k parts over samples < i */
 #define B(k, i) best[(size_t)(k) * (N + 1) + (i)]
 #define C(k, i) cut[(size_t)(k) * (N + 1) + (i)]
+#define w(j) (widths ? widths[j] : W)
 	for (int k = 1; k <= P; k++)
 		for (int i = k * M; i <= N - (P - k) * M; i++) {
 			int wmax = 0;
 			B(k, i) = -1;
 			for (int j = i - 1; j >= (k - 1) * M; j--) {
-				wmax = w[j] > wmax ? w[j] : wmax;
+				wmax = w(j) > wmax ? w(j) : wmax;
 				if (i - j < M || (k == 1 && j > 0))
 					continue;
 				long c = (long)(i - j) * wmax;
@@ -153,10 +165,11 @@ split(struct part *p, int P, int N, const int *w)
 		p[k - 1].n = i - C(k, i);
 		p[k - 1].W = 0;
 		for (int n = C(k, i); n < i; n++)
-			p[k - 1].W = w[n] > p[k - 1].W ? w[n] : p[k - 1].W;
+			p[k - 1].W = w(n) > p[k - 1].W ? w(n) : p[k - 1].W;
 	}
 #undef B
 #undef C
+#undef w
 	free(best);
 	free(cut);
 	return 0;
@@ -217,17 +230,9 @@ htr_dp_forward(struct htr_dp *dp, const float *x, int N, int W,
 	dp->x = x, dp->N = N, dp->W = W, dp->widths = widths, dp->mode = mode;
 	dp->C = htr_net_input_channels(net);
 	dp->H = htr_net_input_height(net);
-	if (widths && !htr_net_input_width(net)) {
-		if (split(dp->p, P, N, widths))
-			return -1;
-	} else {
-		/* all W wide: equal parts */
-		for (int k = 0; k < P; k++) {
-			dp->p[k].first = (int)((long)N * k / P);
-			dp->p[k].n = (int)((long)N * (k + 1) / P) - dp->p[k].first;
-			dp->p[k].W = W;
-		}
-	}
+	/* (a network of fixed input width takes all W wide) */
+	if (split(dp->p, P, N, htr_net_input_width(net) ? NULL : widths, W))
+		return -1;
 	for (int k = 0; k < P; k++) {
 		struct part *p = &dp->p[k];
 		p->rc = 0;

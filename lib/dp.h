@@ -73,6 +73,10 @@ int htr_dp_parts(const struct htr_dp *dp, int N);
 int htr_dp_part(const struct htr_dp *dp, int k, int *n);
 /* The network that runs part k (0: net itself), e.g. to profile it. */
 struct htr_net *htr_dp_replica(struct htr_dp *dp, int k);
+/* Copies net's parameters and batch-norm statistics into the replicas
+ * (as each forward does), e.g. to run them all for inference
+ * (htr_set_infer_nets).  Returns the thread count: replicas 0..n-1. */
+int htr_dp_sync(struct htr_dp *dp);
 
 /* As htr_net_forward over the whole batch (same arguments), each part on
  * a thread of its own.  0 or -1 (htr_fail; the message of the first part

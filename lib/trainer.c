@@ -396,52 +396,114 @@ join_classes(char *const *alphabet, int nclass, const int *lab, int n)
 	return s;
 }
 
-int
-htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
-    htr_set_frames_fn fn, void *ctx)
+/* One batch of htr_set_infer_nets on one network, in a thread of its own. */
+struct infer_job {
+	struct htr_net *net;
+	long first;             /* position in the width order */
+	int N, rc;
+	float *x;
+	size_t xcap;
+	int *widths;
+	char err[512];
+};
+
+struct infer {
+	const struct htr_set *s;
+	const long *idx;        /* the samples by width */
+	int H;
+	struct infer_job *job;  /* [nnets] */
+};
+
+static void
+infer_task(void *ctx, int k)
 {
-	int H = htr_net_input_height(net), ctc = htr_net_is_ctc(net);
+	struct infer *f = ctx;
+	struct infer_job *j = &f->job[k];
+	const long *idx = f->idx + j->first;
+	int W = htr_set_batch_width(f->s, idx, j->N);
+	size_t need = (size_t)j->N * f->H * W;
+
+	j->rc = -1;
+	if (need > j->xcap) {
+		free(j->x);
+		j->xcap = 0;
+		if (!(j->x = htr_alloc(need, sizeof *j->x)))
+			goto out;
+		j->xcap = need;
+	}
+	if (htr_set_batch(j->x, j->widths, f->s, idx, j->N, W, f->H, NULL,
+	    NULL) < 0 || htr_net_forward(j->net, j->x, j->N, W, j->widths,
+	    HTR_NET_INFER))
+		goto out;
+	j->rc = 0;
+out:
+	if (j->rc)
+		snprintf(j->err, sizeof j->err, "%s", htr_errmsg());
+}
+
+int
+htr_set_infer_nets(struct htr_net *const *nets, int nnets,
+    const struct htr_set *s, int batch, htr_set_frames_fn fn, void *ctx)
+{
+	int ctc = htr_net_is_ctc(nets[0]);
+	struct infer f = { s, NULL, htr_net_input_height(nets[0]), NULL };
 	long *idx = htr_alloc((size_t)s->n + 1, sizeof *idx);
-	int *widths = htr_alloc((size_t)batch, sizeof *widths);
-	float *x = NULL;
-	size_t xcap = 0;
+	struct infer_job *job = htr_zalloc((size_t)nnets, sizeof *job);
 	int rc = -1;
 
-	if (!idx || !widths)
+	HTR_ASSERT(nnets >= 1 && nnets <= 16);
+	if (!idx || !job)
 		goto out;
+	f.idx = idx;
+	f.job = job;
+	for (int k = 0; k < nnets; k++) {
+		job[k].net = nets[k];
+		if (!(job[k].widths = htr_alloc((size_t)batch, sizeof (int))))
+			goto out;
+	}
 	for (long i = 0; i < s->n; i++)
 		idx[i] = i;
 	if (sort_by_width(idx, s->n, s))
 		goto out;
-	for (long b = 0; b < s->n; b += batch) {
-		int N = s->n - b < batch ? (int)(s->n - b) : batch;
-		int W = htr_set_batch_width(s, idx + b, N), T, NN, C;
-		size_t need = (size_t)N * H * W;
-		const float *out;
-		const int *lens;
-
-		if (need > xcap) {
-			free(x);
-			if (!(x = htr_alloc(need, sizeof *x)))
-				goto out;
-			xcap = need;
+	/* rounds of nnets batches (of similar widths) at once, their
+	 * samples then handed to fn in order */
+	for (long b = 0; b < s->n; ) {
+		int nj = 0;
+		for (; nj < nnets && b < s->n; nj++, b += job[nj - 1].N) {
+			job[nj].first = b;
+			job[nj].N = s->n - b < batch ? (int)(s->n - b) : batch;
 		}
-		if (htr_set_batch(x, widths, s, idx + b, N, W, H, NULL, NULL) < 0
-		    || htr_net_forward(net, x, N, W, widths, HTR_NET_INFER))
-			goto out;
-		out = htr_net_output(net, &T, &NN, &C);
-		lens = htr_net_output_lengths(net);
-		for (int n = 0; n < N; n++)
-			if (fn(ctx, idx[b + n], out + (size_t)n * C,
-			    ctc ? lens[n] : 1, C, NN * C))
+		htr_par_tasks(nj, infer_task, &f);
+		for (int k = 0; k < nj; k++) {
+			int T, NN, C;
+			if (job[k].rc) {
+				htr_fail("%s", job[k].err);
 				goto out;
+			}
+			const float *out = htr_net_output(job[k].net, &T, &NN, &C);
+			const int *lens = htr_net_output_lengths(job[k].net);
+			for (int n = 0; n < job[k].N; n++)
+				if (fn(ctx, idx[job[k].first + n], out + (size_t)n * C,
+				    ctc ? lens[n] : 1, C, NN * C))
+					goto out;
+		}
 	}
 	rc = 0;
 out:
+	for (int k = 0; job && k < nnets; k++) {
+		free(job[k].x);
+		free(job[k].widths);
+	}
+	free(job);
 	free(idx);
-	free(widths);
-	free(x);
 	return rc;
+}
+
+int
+htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
+    htr_set_frames_fn fn, void *ctx)
+{
+	return htr_set_infer_nets(&net, 1, s, batch, fn, ctx);
 }
 
 /* htr_evaluate's per-sample work: best path or argmax, metrics, text. */
@@ -492,15 +554,17 @@ eval_sample(void *vc, long i, const float *logp, int T, int C, int stride)
 }
 
 int
-htr_evaluate(struct htr_net *net, char *const *alphabet,
-    const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp)
+htr_evaluate_nets(struct htr_net *const *nets, int nnets,
+    char *const *alphabet, const struct htr_set *s, int batch,
+    struct htr_metrics *m, char **hyp)
 {
-	struct eval_ctx c = {alphabet, s, htr_net_is_ctc(net), m, hyp, NULL, 0};
+	struct eval_ctx c = {alphabet, s, htr_net_is_ctc(nets[0]), m, hyp, NULL,
+	    0};
 	int rc;
 
 	for (long i = 0; hyp && i < s->n; i++)
 		hyp[i] = NULL;
-	rc = htr_set_infer(net, s, batch, eval_sample, &c);
+	rc = htr_set_infer_nets(nets, nnets, s, batch, eval_sample, &c);
 	if (rc && hyp)
 		for (long i = 0; i < s->n; i++) {
 			free(hyp[i]);
@@ -508,6 +572,13 @@ htr_evaluate(struct htr_net *net, char *const *alphabet,
 		}
 	free(c.lab);
 	return rc;
+}
+
+int
+htr_evaluate(struct htr_net *net, char *const *alphabet,
+    const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp)
+{
+	return htr_evaluate_nets(&net, 1, alphabet, s, batch, m, hyp);
 }
 
 /* ---- training ---- */
@@ -1002,8 +1073,13 @@ resume_fail:
 
 		htr_metrics_init(&m);
 		if (vs.n) {
-			if (htr_evaluate(net, model->alphabet, &vs, o->batch, &m,
-			    NULL))
+			/* on the parts' copies of the network, at once */
+			struct htr_net *nets[HTR_DP_MAXTHREADS];
+			int nn = htr_dp_sync(dp);
+			for (int k = 0; k < nn; k++)
+				nets[k] = htr_dp_replica(dp, k);
+			if (htr_evaluate_nets(nets, nn, model->alphabet, &vs,
+			    o->batch, &m, NULL))
 				goto out;
 			err = ctc ? htr_metrics_cer(&m) :
 			    1 - htr_metrics_accuracy(&m);

@@ -73,6 +73,19 @@ typedef int (*htr_set_frames_fn)(void *ctx, long i, const float *logp,
 int  htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
 	htr_set_frames_fn fn, void *ctx);
 
+/* As htr_set_infer and htr_evaluate, the batches spread over nnets (1..16)
+ * copies of one network (same parameters), nnets batches of similar width
+ * at once, one per thread with OpenBLAS on one thread meanwhile
+ * (htr_par_tasks; in turn when OpenBLAS has one thread).  fn runs in the
+ * caller's thread, for the samples in the order htr_set_infer takes them.
+ * (OpenBLAS's threads gain little on the small sgemms of a batch; copies
+ * on their own cores share nothing.)  Returns 0 or -1. */
+int  htr_set_infer_nets(struct htr_net *const *nets, int nnets,
+	const struct htr_set *s, int batch, htr_set_frames_fn fn, void *ctx);
+int  htr_evaluate_nets(struct htr_net *const *nets, int nnets,
+	char *const *alphabet, const struct htr_set *s, int batch,
+	struct htr_metrics *m, char **hyp);
+
 /* Fills x [N][1][H][W] (caller's buffer of N*H*W floats, W = largest
  * width of the batch) and widths [N] for samples idx[0..N-1], with
  * augmentation when aug and rng are given.  Returns W, or -1. */

@@ -222,6 +222,10 @@ test_eval_nll(void)
 	double la = htr_net_loss_nll(a, targets, l1);
 	CHECK(htr_net_zero_grad(a) == 0 && htr_net_backward(a) == 0);
 	CHECK(htr_dp_forward(dp, x, N, 6, NULL, HTR_NET_EVAL) == 0);
+	/* all of one width: the last part the smaller */
+	int n0 = 0, n1 = 0;
+	CHECK(htr_dp_part(dp, 0, &n0) == 0 && n0 == 3);
+	CHECK(htr_dp_part(dp, 1, &n1) == 3 && n1 == 2);
 	double lb = htr_dp_loss_nll(dp, targets, l2);
 	CHECK(htr_dp_backward(dp) == 0);
 	CHECK_NEAR(lb, la, 1e-6, 1e-6);

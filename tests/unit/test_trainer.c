@@ -1,6 +1,7 @@
 /* test_trainer.c — prepared sets, batches, the epoch's batch order,
  * best-path decoding, and that htr_net_input_image (what htr-crnn feeds a
  * net) is exactly what training and evaluation feed it. */
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -248,6 +249,78 @@ test_batch_par(void)
 	htr_net_free(net);
 }
 
+/* What htr_set_infer hands its callback, in order. */
+struct frames {
+	long n, order[16];
+	float *logp[16];
+	int T[16];
+};
+
+static int
+keep_frames(void *ctx, long i, const float *logp, int T, int C, int stride)
+{
+	struct frames *f = ctx;
+
+	if (f->n >= 16)
+		return -1;
+	f->order[f->n] = i;
+	f->T[f->n] = T;
+	f->logp[f->n] = malloc((size_t)T * C * sizeof (float));
+	for (int t = 0; t < T; t++)
+		memcpy(f->logp[f->n] + (size_t)t * C, logp + (size_t)t * stride,
+		    C * sizeof (float));
+	f->n++;
+	return 0;
+}
+
+/* htr_set_infer_nets on three copies, batches at once: the callback sees
+ * the samples in htr_set_infer's order with the same frames. */
+static void
+test_infer_nets(void)
+{
+	enum { N = 11 };
+	struct htr_dataset ds;
+	struct htr_set s;
+	struct htr_net *net = htr_net_create("[1,10,0,1 Cr3,3,4 Bnr Mp2,2 "
+	    "Lbx8 O1c3]", 0, 1);
+	struct htr_net *nets[3] = { net, htr_net_clone(net), htr_net_clone(net) };
+	struct frames a = { 0 }, b = { 0 };
+	char path[1024], name[32];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/infer.tsv", dir);
+	f = fopen(path, "w");
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof name, "q%d.pgm", i);
+		put_pgm(name, 9 + 7 * ((i * 5) % N), 10, (unsigned)i + 3);
+		fprintf(f, "%s\tab\n", name);
+	}
+	fclose(f);
+	htr_dataset_init(&ds);
+	CHECK(htr_dataset_add_tsv(&ds, path) == 0);
+	CHECK(htr_set_prepare(&s, &ds, net, NULL, 0) == 0);
+	CHECK(htr_set_infer(net, &s, 2, keep_frames, &a) == 0);
+	openblas_set_num_threads(2);
+	CHECK(htr_set_infer_nets(nets, 3, &s, 2, keep_frames, &b) == 0);
+	openblas_set_num_threads(1);
+	CHECK(a.n == N && b.n == N);
+	for (int i = 0; i < N && i < a.n && i < b.n; i++) {
+		CHECK(a.order[i] == b.order[i] && a.T[i] == b.T[i]);
+		CHECKF(!memcmp(a.logp[i], b.logp[i], (size_t)a.T[i] * 3 *
+		    sizeof (float)), "sample %ld", a.order[i]);
+		free(a.logp[i]);
+		free(b.logp[i]);
+	}
+	/* a callback's failure stops it */
+	struct frames c = { 0 };
+	c.n = 16;
+	CHECK(htr_set_infer_nets(nets, 3, &s, 2, keep_frames, &c) == -1);
+	htr_set_free(&s);
+	htr_dataset_free(&ds);
+	for (int k = 0; k < 3; k++)
+		htr_net_free(nets[k]);
+}
+
 int
 main(void)
 {
@@ -260,5 +333,6 @@ main(void)
 	test_inputs("[1,12,0,1 Cr3,3,4 Mp2,2 Lbx8 O1c3]", 0);
 	test_inputs("[1,10,10,1 Cr3,3,4 Mp2,2 Fr8 O0s3]", 1);
 	test_batch_par();
+	test_infer_nets();
 	return T_DONE();
 }
