@@ -2,23 +2,25 @@
  * real handwritten lines, with the recipe's batch and augmentation
  * (models/recipes/line.sh), and where the time goes: building the batch
  * (augmentation), forward and backward per layer, CTC loss, Adam; then
- * inference speed (what validation costs).  The PNG decoding and scaling
+ * inference speed (what validation costs).  The step is htr_train's: with
+ * more than one OpenBLAS thread, the batch is built in slices, one per
+ * thread (htr_set_batch_par), then cut into parts, one per thread, each on
+ * a replica of the network (dp.h).  The PNG decoding and scaling
  * happen once, before the first step (htr_set_prepare), and are timed on
  * their own.
  *
  * usage: train_lines manifest.tsv net.vgsl [steps [batch]]
  *        (defaults 24 steps of 16 lines; the net file may hold # comments) */
 #include <cblas.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "augment.h"
 #include "benchutil.h"
 #include "clock.h"
 #include "dataset.h"
+#include "dp.h"
 #include "htr.h"
 #include "labels.h"
 #include "net.h"
@@ -49,34 +51,6 @@ read_vgsl(const char *path)
 	}
 	fclose(f);
 	return s;
-}
-
-/* The next batch built in the background, as htr_train does with more
- * than one thread (same RNG order as a serial run). */
-struct pre {
-	pthread_t th;
-	const struct htr_set *s;
-	const long *idx;
-	int B, W, H, rc;
-	const struct htr_augment *aug;
-	struct htr_rng rng;
-	float *x;
-	int *widths;
-	double cpu;             /* the thread's CPU seconds */
-};
-
-static void *
-pre_run(void *p)
-{
-	struct pre *f = p;
-	struct timespec a, b;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-	f->rc = htr_set_batch(f->x, f->widths, f->s, f->idx, f->B, f->W, f->H,
-	    f->aug, &f->rng) < 0;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-	f->cpu = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9;
-	return NULL;
 }
 
 int
@@ -154,17 +128,19 @@ main(int argc, char **argv)
 	    htr_set_epoch_order(order, start, &set, B, 1, &rng) < 0)
 		goto fail;
 	int H = htr_net_input_height(net);
-	float *xs[2];
-	int *ws[2];
-	for (int k = 0; k < 2; k++) {
-		xs[k] = malloc((size_t)B * H * (wmax + 1) * sizeof *xs[k]);
-		ws[k] = malloc(B * sizeof *ws[k]);
-	}
+	float *x = malloc((size_t)B * H * (wmax + 1) * sizeof *x);
+	int *widths = malloc(B * sizeof *widths);
 	int *lens = malloc(B * sizeof *lens), *labels = NULL;
-	int bg = openblas_get_num_threads() > 1, running = 0;
-	struct pre pre = { 0 };
-	double bgcpu = 0;
+	int nt = openblas_get_num_threads();
+	if (nt > HTR_DP_MAXTHREADS)
+		nt = HTR_DP_MAXTHREADS;
+	struct htr_dp *dp = htr_dp_create(net, nt);
+	if (!x || !widths || !lens || !dp)
+		goto fail;
+	int P = htr_dp_parts(dp, B);
 	double tbat = 0, tf = 0, tl = 0, tb = 0, ta = 0, cpu = 0, loss = 0;
+	/* parts: layer seconds so far of each, and the slowest's per step */
+	double pdone[HTR_DP_MAXTHREADS] = { 0 }, pslow = 0, pall = 0;
 	double cb[5] = { 0 }, cc[6];
 	long cols = 0, used = 0, lines = 0, ow[64] = { 0 };
 	double fl[64] = { 0 };
@@ -178,39 +154,20 @@ main(int argc, char **argv)
 	}
 	for (int s = -1; s < steps; s++) {
 		long *idx = order + (long)(s < 0 ? widest : s) * B;
-		float *x = xs[(s + 2) & 1];
-		int *widths = ws[(s + 2) & 1];
 		if (s == 0) {
-			htr_net_profile(net, 1);
+			for (int k = 0; k < P; k++)
+				htr_net_profile(htr_dp_replica(dp, k), 1);
 			cpu = htr_clock_cpu_seconds();
 		}
 		double a0 = htr_clock_seconds();
 		cc[0] = htr_clock_cpu_seconds();
 		int W = htr_set_batch_width(&set, idx, B), nlab = 0;
-		if (running) {
-			/* built during the last step */
-			pthread_join(pre.th, NULL);
-			running = 0;
-			if (pre.rc)
-				goto fail;
-			arng = pre.rng;
-			if (s >= 0)
-				bgcpu += pre.cpu;
-		} else if (htr_set_batch(x, widths, &set, idx, B, W, H, &aug,
-		    &arng) < 0)
+		if (htr_set_batch_par(x, widths, &set, idx, B, W, H, &aug, &arng,
+		    nt < HTR_SET_MAXSLICES ? nt : HTR_SET_MAXSLICES) < 0)
 			goto fail;
-		if (bg && s + 1 < steps) {
-			pre.s = &set, pre.idx = order + (long)(s + 1) * B;
-			pre.B = B, pre.H = H, pre.aug = &aug, pre.rng = arng;
-			pre.W = htr_set_batch_width(&set, pre.idx, B);
-			pre.x = xs[(s + 3) & 1], pre.widths = ws[(s + 3) & 1];
-			running = pthread_create(&pre.th, NULL, pre_run, &pre) == 0;
-			if (!running)
-				goto fail;
-		}
 		double a1 = htr_clock_seconds();
 		cc[1] = htr_clock_cpu_seconds();
-		if (htr_net_forward(net, x, B, W, widths, HTR_NET_TRAIN) < 0)
+		if (htr_dp_forward(dp, x, B, W, widths, HTR_NET_TRAIN) < 0)
 			goto fail;
 		double a2 = htr_clock_seconds();
 		cc[2] = htr_clock_cpu_seconds();
@@ -225,10 +182,10 @@ main(int argc, char **argv)
 			    lens[n] * sizeof *labels);
 			nlab += lens[n];
 		}
-		loss = htr_net_loss_ctc(net, labels, lens, NULL, NULL);
+		loss = htr_dp_loss_ctc(dp, labels, lens, NULL, NULL);
 		double a3 = htr_clock_seconds();
 		cc[3] = htr_clock_cpu_seconds();
-		if (loss < 0 || htr_net_zero_grad(net) || htr_net_backward(net))
+		if (loss < 0 || htr_dp_backward(dp))
 			goto fail;
 		double a4 = htr_clock_seconds();
 		cc[4] = htr_clock_cpu_seconds();
@@ -242,12 +199,26 @@ main(int argc, char **argv)
 		ta += a5 - a4;
 		for (int k = 0; k < 5; k++)
 			cb[k] += cc[k + 1] - cc[k];
-		for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++) {
-			struct htr_net_layer_info li;
-			htr_net_layer_info(net, i, &li);
-			fl[i] += li.flops;
-			ow[i] += li.out_w;
+		for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++)
+			for (int k = 0; k < P; k++) {
+				struct htr_net_layer_info li;
+				htr_net_layer_info(htr_dp_replica(dp, k), i, &li);
+				fl[i] += li.flops;
+				ow[i] += k == 0 ? li.out_w : 0;
+			}
+		double tmax = 0;
+		for (int k = 0; k < P; k++) {
+			double t = 0;
+			for (int i = 0; i < htr_net_nlayers(net); i++) {
+				struct htr_net_layer_info li;
+				htr_net_layer_info(htr_dp_replica(dp, k), i, &li);
+				t += li.fwd_s + li.bwd_s;
+			}
+			tmax = t - pdone[k] > tmax ? t - pdone[k] : tmax;
+			pall += t - pdone[k];
+			pdone[k] = t;
 		}
+		pslow += tmax;
 		lines += B;
 		cols += (long)B * W;
 		for (int n = 0; n < B; n++)
@@ -259,11 +230,26 @@ main(int argc, char **argv)
 	double flops = 0;
 	printf("\nper layer, ms per step (wall / CPU of all threads) and "
 	    "GFLOP/s on CPU time:\n");
+	if (P > 1)
+		printf("  (%d parts of the batch at once, one thread each: wall "
+		    "is part 0's, CPU the parts' threads together; out w of "
+		    "part 0)\n", P);
 	printf("%-12s %15s %15s %7s %8s %8s\n", "layer", "forward",
 	    "backward", "out w", "fwd GF/s", "bwd GF/s");
 	for (int i = 0; i < htr_net_nlayers(net) && i < 64; i++) {
 		struct htr_net_layer_info li;
 		htr_net_layer_info(net, i, &li);
+		if (P > 1) {
+			/* each part's wall time is its thread's; the process
+			 * CPU clock would count the other parts too */
+			li.fwd_cpu = li.bwd_cpu = 0;
+			for (int k = 0; k < P; k++) {
+				struct htr_net_layer_info lk;
+				htr_net_layer_info(htr_dp_replica(dp, k), i, &lk);
+				li.fwd_cpu += lk.fwd_s;
+				li.bwd_cpu += lk.bwd_s;
+			}
+		}
 		double bf = (i ? 2 : 1) * fl[i];   /* layer 0: no input grad */
 		flops += fl[i] + bf;
 		printf("%-12s %7.1f /%6.1f %7.1f /%6.1f %7.0f", li.tok,
@@ -281,23 +267,23 @@ main(int argc, char **argv)
 	printf("\nper step (batch %d, mean padded width %.0f, %.1f%% of the "
 	    "columns are padding), ms wall / CPU:\n", B,
 	    (double)cols / B / steps, 100.0 * (cols - used) / cols);
-	if (bg) {
-		/* the batch thread's CPU time shows in the phases it overlaps */
-		cb[0] = bgcpu;
-		printf("  (batch+augment runs in the background: wall = time "
-		    "waited for it; its CPU time also counts in the phases it "
-		    "overlapped)\n");
-	}
+	if (nt > 1)
+		printf("  (batch+augment in %d slices at once, one per thread)\n",
+		    nt < HTR_SET_MAXSLICES ? nt : HTR_SET_MAXSLICES);
 	for (int k = 0; k < 5; k++)
 		printf("  %-14s %7.1f / %7.1f  (%4.1f%% of the CPU time)\n",
 		    ph[k], tw[k] / steps * 1e3, cb[k] / steps * 1e3,
 		    100 * cb[k] / cpu);
 	printf("  %-14s %7.1f / %7.1f\n", "total", total / steps * 1e3,
 	    cpu / steps * 1e3);
-	int nt = openblas_get_num_threads();
 	printf("training: %.1f lines/s with %d thread(s) (wall; loss %.2f); "
 	    "%.1f lines per CPU-second\n", lines / total, nt, loss,
 	    lines / cpu);
+	if (P > 1)
+		printf("  (the batch of %d in %d parts, one per thread, each on "
+		    "a replica of the network: dp.h; in the layers the slowest "
+		    "part takes %.1f ms per step, the mean one %.1f)\n", B, P,
+		    pslow / steps * 1e3, pall / P / steps * 1e3);
 	printf("work: %.1f GFLOP per step (sgemm), %.1f GFLOP/s achieved on "
 	    "CPU time\n", flops / steps * 1e-9, flops / cpu * 1e-9);
 	printf("bound: at %.1f GFLOP/s per thread (sgemm 1024^3, this run) "
@@ -309,25 +295,32 @@ main(int argc, char **argv)
 	    "reaches on 2 cores" : "within sgemm's reach on 2 cores");
 
 	/* inference over the same lines: what validation costs */
-	htr_net_profile(net, 0);
+	for (int k = 0; k < P; k++)
+		htr_net_profile(htr_dp_replica(dp, k), 0);
 	struct htr_set sub = set;
 	sub.n = (long)B * 8;
+	struct htr_net *nets[HTR_DP_MAXTHREADS];
+	int nn = htr_dp_sync(dp);
+	for (int k = 0; k < nn; k++)
+		nets[k] = htr_dp_replica(dp, k);
 	double e0 = htr_clock_seconds();
-	if (htr_evaluate(net, alpha.sym, &sub, B, NULL, NULL))
+	if (htr_evaluate_nets(nets, nn, alpha.sym, &sub, B, NULL, NULL))
 		goto fail;
 	double te = htr_clock_seconds() - e0;
-	printf("inference (validation): %.1f lines/s\n", sub.n / te);
+	printf("inference (validation as htr-train runs it, %d cop%s of the "
+	    "network, a batch each at once): %.1f lines/s\n", nn,
+	    nn > 1 ? "ies" : "y", sub.n / te);
 	printf("PyTorch 1.13, similar CRNN, same machine (issue #5): about "
 	    "4 lines/s training\n");
 	bench_loadavg("after");
 
 	htr_set_free(&set);
+	htr_dp_free(dp);
 	htr_net_free(net);
 	htr_alphabet_free(&alpha);
 	htr_dataset_free(&ds);
 	free(order), free(start), free(lens), free(labels);
-	for (int k = 0; k < 2; k++)
-		free(xs[k]), free(ws[k]);
+	free(x), free(widths);
 	free(vgsl);
 	return 0;
 fail:

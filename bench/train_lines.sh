@@ -3,7 +3,9 @@
 # on real Poilus lines, with the recipe's batch (16), height (48) and
 # augmentation (models/recipes/line.sh), with 1 and 2 threads, and where the
 # time goes (batch building + augmentation, forward/backward per layer, CTC,
-# Adam), then inference speed (validation cost).  The load average is printed:
+# Adam), then inference speed (validation cost).  With 2 threads the step is
+# htr-train's: the batch built in two slices, then run in two parts on copies
+# of the network, one per core (lib/dp.h).  The load average is printed:
 # other jobs on the machine skew the figures.
 #   bench/train_lines.sh [steps]          (default 16 steps per thread count)
 # Data from $HTR_DATA (default ../shared/data relative to the repository).

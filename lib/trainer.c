@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ctc.h"
+#include "dp.h"
 #include "feat.h"
 #include "htr.h"
 #include "labels.h"
@@ -213,6 +214,90 @@ htr_set_batch(float *x, int *widths, const struct htr_set *s,
 	return W;
 }
 
+/* One slice of htr_set_batch_par. */
+struct slice {
+	pthread_t th;
+	int started;
+	float *x;
+	int *widths;
+	const struct htr_set *s;
+	const long *idx;
+	int N, W, H, rc;
+	const struct htr_augment *aug;
+	struct htr_rng rng, *r;
+	char err[512];
+};
+
+static void *
+slice_run(void *p)
+{
+	struct slice *c = p;
+
+	c->rc = htr_set_batch(c->x, c->widths, c->s, c->idx, c->N, c->W, c->H,
+	    c->aug, c->r) < 0 ? -1 : 0;
+	if (c->rc)
+		snprintf(c->err, sizeof c->err, "%s", htr_errmsg());
+	return NULL;
+}
+
+int
+htr_set_batch_par(float *x, int *widths, const struct htr_set *s,
+    const long *idx, int N, int W, int H, const struct htr_augment *aug,
+    struct htr_rng *rng, int nslices)
+{
+	struct slice c[HTR_SET_MAXSLICES];
+	int aug_on = aug && rng && htr_augment_any(aug);
+
+	HTR_ASSERT(nslices >= 1 && nslices <= HTR_SET_MAXSLICES);
+	if (nslices > N)
+		nslices = N;
+	if (nslices <= 1)
+		return htr_set_batch(x, widths, s, idx, N, W, H, aug, rng);
+	/* slice k starts at the first sample whose preceding widths add up
+	 * to k / nslices of the batch's (the work is per pixel), and holds
+	 * one sample at least */
+	long total = 0, sum = 0;
+	int first[HTR_SET_MAXSLICES + 1];
+	for (int n = 0; n < N; n++)
+		total += s->width[idx[n]];
+	first[0] = 0;
+	first[nslices] = N;
+	for (int k = 1, n = 0; k < nslices; k++) {
+		while (n < N && sum * nslices < total * k)
+			sum += s->width[idx[n++]];
+		first[k] = n < first[k - 1] + 1 ? first[k - 1] + 1 :
+		    n > N - (nslices - k) ? N - (nslices - k) : n;
+	}
+	for (int k = 0; k < nslices; k++) {
+		c[k].x = x + (size_t)first[k] * H * W;
+		c[k].widths = widths + first[k];
+		c[k].s = s;
+		c[k].idx = idx + first[k];
+		c[k].N = first[k + 1] - first[k];
+		c[k].W = W, c[k].H = H;
+		c[k].aug = aug;
+		c[k].r = NULL;
+		if (aug_on) {
+			htr_rng_seed(&c[k].rng, htr_rng_u64(rng));
+			c[k].r = &c[k].rng;
+		}
+	}
+	for (int k = 1; k < nslices; k++)
+		c[k].started = pthread_create(&c[k].th, NULL, slice_run,
+		    &c[k]) == 0;
+	slice_run(&c[0]);
+	for (int k = 1; k < nslices; k++) {
+		if (c[k].started)
+			pthread_join(c[k].th, NULL);
+		else
+			slice_run(&c[k]);   /* no thread: here */
+	}
+	for (int k = 0; k < nslices; k++)
+		if (c[k].rc)
+			return htr_fail("%s", c[k].err);
+	return W;
+}
+
 int
 htr_net_input_image(float **x, int *width, const struct htr_image *crop,
     const struct htr_net *net)
@@ -311,52 +396,114 @@ join_classes(char *const *alphabet, int nclass, const int *lab, int n)
 	return s;
 }
 
-int
-htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
-    htr_set_frames_fn fn, void *ctx)
+/* One batch of htr_set_infer_nets on one network, in a thread of its own. */
+struct infer_job {
+	struct htr_net *net;
+	long first;             /* position in the width order */
+	int N, rc;
+	float *x;
+	size_t xcap;
+	int *widths;
+	char err[512];
+};
+
+struct infer {
+	const struct htr_set *s;
+	const long *idx;        /* the samples by width */
+	int H;
+	struct infer_job *job;  /* [nnets] */
+};
+
+static void
+infer_task(void *ctx, int k)
 {
-	int H = htr_net_input_height(net), ctc = htr_net_is_ctc(net);
+	struct infer *f = ctx;
+	struct infer_job *j = &f->job[k];
+	const long *idx = f->idx + j->first;
+	int W = htr_set_batch_width(f->s, idx, j->N);
+	size_t need = (size_t)j->N * f->H * W;
+
+	j->rc = -1;
+	if (need > j->xcap) {
+		free(j->x);
+		j->xcap = 0;
+		if (!(j->x = htr_alloc(need, sizeof *j->x)))
+			goto out;
+		j->xcap = need;
+	}
+	if (htr_set_batch(j->x, j->widths, f->s, idx, j->N, W, f->H, NULL,
+	    NULL) < 0 || htr_net_forward(j->net, j->x, j->N, W, j->widths,
+	    HTR_NET_INFER))
+		goto out;
+	j->rc = 0;
+out:
+	if (j->rc)
+		snprintf(j->err, sizeof j->err, "%s", htr_errmsg());
+}
+
+int
+htr_set_infer_nets(struct htr_net *const *nets, int nnets,
+    const struct htr_set *s, int batch, htr_set_frames_fn fn, void *ctx)
+{
+	int ctc = htr_net_is_ctc(nets[0]);
+	struct infer f = { s, NULL, htr_net_input_height(nets[0]), NULL };
 	long *idx = htr_alloc((size_t)s->n + 1, sizeof *idx);
-	int *widths = htr_alloc((size_t)batch, sizeof *widths);
-	float *x = NULL;
-	size_t xcap = 0;
+	struct infer_job *job = htr_zalloc((size_t)nnets, sizeof *job);
 	int rc = -1;
 
-	if (!idx || !widths)
+	HTR_ASSERT(nnets >= 1 && nnets <= 16);
+	if (!idx || !job)
 		goto out;
+	f.idx = idx;
+	f.job = job;
+	for (int k = 0; k < nnets; k++) {
+		job[k].net = nets[k];
+		if (!(job[k].widths = htr_alloc((size_t)batch, sizeof (int))))
+			goto out;
+	}
 	for (long i = 0; i < s->n; i++)
 		idx[i] = i;
 	if (sort_by_width(idx, s->n, s))
 		goto out;
-	for (long b = 0; b < s->n; b += batch) {
-		int N = s->n - b < batch ? (int)(s->n - b) : batch;
-		int W = htr_set_batch_width(s, idx + b, N), T, NN, C;
-		size_t need = (size_t)N * H * W;
-		const float *out;
-		const int *lens;
-
-		if (need > xcap) {
-			free(x);
-			if (!(x = htr_alloc(need, sizeof *x)))
-				goto out;
-			xcap = need;
+	/* rounds of nnets batches (of similar widths) at once, their
+	 * samples then handed to fn in order */
+	for (long b = 0; b < s->n; ) {
+		int nj = 0;
+		for (; nj < nnets && b < s->n; nj++, b += job[nj - 1].N) {
+			job[nj].first = b;
+			job[nj].N = s->n - b < batch ? (int)(s->n - b) : batch;
 		}
-		if (htr_set_batch(x, widths, s, idx + b, N, W, H, NULL, NULL) < 0
-		    || htr_net_forward(net, x, N, W, widths, HTR_NET_INFER))
-			goto out;
-		out = htr_net_output(net, &T, &NN, &C);
-		lens = htr_net_output_lengths(net);
-		for (int n = 0; n < N; n++)
-			if (fn(ctx, idx[b + n], out + (size_t)n * C,
-			    ctc ? lens[n] : 1, C, NN * C))
+		htr_par_tasks(nj, infer_task, &f);
+		for (int k = 0; k < nj; k++) {
+			int T, NN, C;
+			if (job[k].rc) {
+				htr_fail("%s", job[k].err);
 				goto out;
+			}
+			const float *out = htr_net_output(job[k].net, &T, &NN, &C);
+			const int *lens = htr_net_output_lengths(job[k].net);
+			for (int n = 0; n < job[k].N; n++)
+				if (fn(ctx, idx[job[k].first + n], out + (size_t)n * C,
+				    ctc ? lens[n] : 1, C, NN * C))
+					goto out;
+		}
 	}
 	rc = 0;
 out:
+	for (int k = 0; job && k < nnets; k++) {
+		free(job[k].x);
+		free(job[k].widths);
+	}
+	free(job);
 	free(idx);
-	free(widths);
-	free(x);
 	return rc;
+}
+
+int
+htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
+    htr_set_frames_fn fn, void *ctx)
+{
+	return htr_set_infer_nets(&net, 1, s, batch, fn, ctx);
 }
 
 /* htr_evaluate's per-sample work: best path or argmax, metrics, text. */
@@ -407,15 +554,17 @@ eval_sample(void *vc, long i, const float *logp, int T, int C, int stride)
 }
 
 int
-htr_evaluate(struct htr_net *net, char *const *alphabet,
-    const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp)
+htr_evaluate_nets(struct htr_net *const *nets, int nnets,
+    char *const *alphabet, const struct htr_set *s, int batch,
+    struct htr_metrics *m, char **hyp)
 {
-	struct eval_ctx c = {alphabet, s, htr_net_is_ctc(net), m, hyp, NULL, 0};
+	struct eval_ctx c = {alphabet, s, htr_net_is_ctc(nets[0]), m, hyp, NULL,
+	    0};
 	int rc;
 
 	for (long i = 0; hyp && i < s->n; i++)
 		hyp[i] = NULL;
-	rc = htr_set_infer(net, s, batch, eval_sample, &c);
+	rc = htr_set_infer_nets(nets, nnets, s, batch, eval_sample, &c);
 	if (rc && hyp)
 		for (long i = 0; i < s->n; i++) {
 			free(hyp[i]);
@@ -423,6 +572,13 @@ htr_evaluate(struct htr_net *net, char *const *alphabet,
 		}
 	free(c.lab);
 	return rc;
+}
+
+int
+htr_evaluate(struct htr_net *net, char *const *alphabet,
+    const struct htr_set *s, int batch, struct htr_metrics *m, char **hyp)
+{
+	return htr_evaluate_nets(&net, 1, alphabet, s, batch, m, hyp);
 }
 
 /* ---- training ---- */
@@ -649,76 +805,6 @@ set_provenance(struct htr_model *m, const struct htr_train_opts *o,
 	return htr_model_set_provenance(m, buf);
 }
 
-/* The next batch, built (augmented) in a thread of its own while the
- * network trains on the current one.  It draws from a copy of the
- * augmentation RNG in the same order as a serial run would, so the batches
- * and the RNG state saved in checkpoints are the same as without it. */
-struct prefetch {
-	pthread_t th;
-	int running;            /* a thread to join */
-	long batch;             /* which batch of the epoch (-1: none) */
-	const struct htr_set *s;
-	const long *idx;
-	int N, W, H;
-	const struct htr_augment *aug;
-	struct htr_rng rng;     /* in: the state before the batch; out: after */
-	float *x;               /* [N][H][W] */
-	size_t xcap;
-	int *widths;            /* [N] */
-	int rc;
-	char err[512];
-};
-
-static void *
-prefetch_run(void *p)
-{
-	struct prefetch *f = p;
-	size_t need = (size_t)f->N * f->H * f->W;
-
-	f->rc = -1;
-	if (need > f->xcap) {
-		free(f->x);
-		f->xcap = 0;
-		if (!(f->x = htr_alloc(need, sizeof *f->x)))
-			goto out;
-		f->xcap = need;
-	}
-	f->rc = htr_set_batch(f->x, f->widths, f->s, f->idx, f->N, f->W, f->H,
-	    f->aug, &f->rng) < 0 ? -1 : 0;
-out:
-	if (f->rc)
-		snprintf(f->err, sizeof f->err, "%s", htr_errmsg());
-	return NULL;
-}
-
-/* Waits for the prefetch thread, if any; returns its result (0 or -1). */
-static int
-prefetch_join(struct prefetch *f)
-{
-	if (!f->running)
-		return 0;
-	pthread_join(f->th, NULL);
-	f->running = 0;
-	return f->rc;
-}
-
-/* Starts building batch b (samples idx[0..N-1], width W) from the RNG
- * state rng.  Without a thread it does nothing (the batch is then built
- * when needed). */
-static void
-prefetch_start(struct prefetch *f, long b, const long *idx, int N, int W,
-    const struct htr_rng *rng)
-{
-	f->batch = b;
-	f->idx = idx;
-	f->N = N;
-	f->W = W;
-	f->rng = *rng;
-	f->running = pthread_create(&f->th, NULL, prefetch_run, f) == 0;
-	if (!f->running)
-		f->batch = -1;
-}
-
 int
 htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
     const struct htr_dataset *valid)
@@ -726,6 +812,7 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	struct htr_alphabet alpha = {0, NULL, NULL};
 	struct htr_model *model = NULL;
 	struct htr_net *net = NULL;
+	struct htr_dp *dp = NULL;
 	struct htr_set ts = {0}, vs = {0};
 	struct htr_train_status rep;
 	struct state st;
@@ -740,13 +827,10 @@ htr_train(const struct htr_train_opts *o, const struct htr_dataset *train,
 	double t0 = htr_clock_seconds(), last_report = t0, last_ckpt = t0;
 	double seconds0;
 	long steps_here = 0, samples_here = 0;
-	/* batches built in the background when there is more than one core
-	 * to use; the results are the same without */
-	struct prefetch pf[2];
-	int prefetch = htr_par_threads() > 1;
+	/* batches built in slices, one per thread, at once */
+	int nslice = htr_par_threads() < HTR_SET_MAXSLICES ? htr_par_threads() :
+	    HTR_SET_MAXSLICES;
 
-	memset(pf, 0, sizeof pf);
-	pf[0].batch = pf[1].batch = -1;
 	memset(&st, 0, sizeof st);
 	memset(&rep, 0, sizeof rep);
 	rep.last_valid = -1;
@@ -839,20 +923,17 @@ resume_fail:
 		goto out;
 	}
 	st.ntrain = ts.n;
+	/* with more than one thread, each takes a part of every batch */
+	if (!(dp = htr_dp_create(net, htr_par_threads() < HTR_DP_MAXTHREADS ?
+	    htr_par_threads() : HTR_DP_MAXTHREADS)))
+		goto out;
 	long nb = (ts.n + o->batch - 1) / o->batch;
 	if (!(order = htr_alloc((size_t)ts.n, sizeof *order)) ||
 	    !(start = htr_alloc((size_t)nb + 1, sizeof *start)) ||
 	    !(widths = htr_alloc((size_t)o->batch, sizeof *widths)) ||
 	    !(lens = htr_alloc((size_t)o->batch, sizeof *lens)) ||
-	    !(targets = htr_alloc((size_t)o->batch, sizeof *targets)) ||
-	    !(pf[0].widths = htr_alloc((size_t)o->batch, sizeof (int))) ||
-	    !(pf[1].widths = htr_alloc((size_t)o->batch, sizeof (int))))
+	    !(targets = htr_alloc((size_t)o->batch, sizeof *targets)))
 		goto out;
-	for (int k = 0; k < 2; k++) {
-		pf[k].s = &ts;
-		pf[k].H = H;
-		pf[k].aug = &o->aug;
-	}
 
 	if (o->log) {
 		if (resumed && trim_log(o->log, st.epoch))
@@ -894,42 +975,18 @@ resume_fail:
 			int N = (int)(start[st.batch + 1] - start[st.batch]);
 			int W = htr_set_batch_width(&ts, idx, N), nlab = 0;
 			size_t need = (size_t)N * H * W;
-			struct prefetch *f = &pf[st.batch & 1];
-			const float *xb;
-			const int *wb = widths;
 			double loss;
 
-			if (f->batch == st.batch) {
-				/* built in the background during the last step */
-				f->batch = -1;
-				if (prefetch_join(f)) {
-					htr_fail("%s", f->err);
+			if (need > xcap) {
+				free(x);
+				if (!(x = htr_alloc(need, sizeof *x)))
 					goto out;
-				}
-				xb = f->x;
-				wb = f->widths;
-				st.aug = f->rng;
-			} else {
-				if (need > xcap) {
-					free(x);
-					if (!(x = htr_alloc(need, sizeof *x)))
-						goto out;
-					xcap = need;
-				}
-				if (htr_set_batch(x, widths, &ts, idx, N, W, H,
-				    &o->aug, &st.aug) < 0)
-					goto out;
-				xb = x;
+				xcap = need;
 			}
-			if (prefetch && st.batch + 1 < nb) {
-				long *i2 = order + start[st.batch + 1];
-				int N2 = (int)(start[st.batch + 2] -
-				    start[st.batch + 1]);
-				prefetch_start(&pf[(st.batch + 1) & 1], st.batch + 1,
-				    i2, N2, htr_set_batch_width(&ts, i2, N2),
-				    &st.aug);
-			}
-			if (htr_net_forward(net, xb, N, W, wb, HTR_NET_TRAIN))
+			if (htr_set_batch_par(x, widths, &ts, idx, N, W, H, &o->aug,
+			    &st.aug, nslice) < 0)
+				goto out;
+			if (htr_dp_forward(dp, x, N, W, widths, HTR_NET_TRAIN))
 				goto out;
 			if (ctc) {
 				for (int n = 0; n < N; n++)
@@ -946,15 +1003,14 @@ resume_fail:
 					    (size_t)lens[n] * sizeof *labels);
 					nlab += lens[n];
 				}
-				loss = htr_net_loss_ctc(net, labels, lens, NULL,
+				loss = htr_dp_loss_ctc(dp, labels, lens, NULL,
 				    NULL);
 			} else {
 				for (int n = 0; n < N; n++)
 					targets[n] = ts.labels[ts.label_off[idx[n]]];
-				loss = htr_net_loss_nll(net, targets, NULL);
+				loss = htr_dp_loss_nll(dp, targets, NULL);
 			}
-			if (loss < 0 || htr_net_zero_grad(net) ||
-			    htr_net_backward(net) ||
+			if (loss < 0 || htr_dp_backward(dp) ||
 			    htr_net_adam_step(net, &adam) < 0)
 				goto out;
 			if (!isfinite(loss)) {
@@ -1017,8 +1073,13 @@ resume_fail:
 
 		htr_metrics_init(&m);
 		if (vs.n) {
-			if (htr_evaluate(net, model->alphabet, &vs, o->batch, &m,
-			    NULL))
+			/* on the parts' copies of the network, at once */
+			struct htr_net *nets[HTR_DP_MAXTHREADS];
+			int nn = htr_dp_sync(dp);
+			for (int k = 0; k < nn; k++)
+				nets[k] = htr_dp_replica(dp, k);
+			if (htr_evaluate_nets(nets, nn, model->alphabet, &vs,
+			    o->batch, &m, NULL))
 				goto out;
 			err = ctc ? htr_metrics_cer(&m) :
 			    1 - htr_metrics_accuracy(&m);
@@ -1086,13 +1147,9 @@ resume_fail:
 	}
 	rc = 0;
 out:
-	for (int k = 0; k < 2; k++) {
-		prefetch_join(&pf[k]);
-		free(pf[k].x);
-		free(pf[k].widths);
-	}
 	if (log && fclose(log) && rc == 0)
 		rc = htr_fail("%s: write error", o->log);
+	htr_dp_free(dp);
 	htr_set_free(&ts);
 	htr_set_free(&vs);
 	if (model)

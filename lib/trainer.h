@@ -14,7 +14,11 @@
  * epoch, batch, data-order and augmentation RNG states, best error...),
  * each written atomically; the last three are kept.  A resumed run
  * continues exactly as the uninterrupted run would have (bit for bit with
- * one OpenBLAS thread).
+ * the same OpenBLAS thread count).
+ *
+ * With more than one OpenBLAS thread, each batch is cut into parts that
+ * run on replicas of the network at once, one thread each (dp.h); with
+ * one, the whole batch runs on the network itself.
  *
  * The library never prints: progress goes to a callback. */
 #ifndef HTR_TRAINER_H
@@ -69,6 +73,19 @@ typedef int (*htr_set_frames_fn)(void *ctx, long i, const float *logp,
 int  htr_set_infer(struct htr_net *net, const struct htr_set *s, int batch,
 	htr_set_frames_fn fn, void *ctx);
 
+/* As htr_set_infer and htr_evaluate, the batches spread over nnets (1..16)
+ * copies of one network (same parameters), nnets batches of similar width
+ * at once, one per thread with OpenBLAS on one thread meanwhile
+ * (htr_par_tasks; in turn when OpenBLAS has one thread).  fn runs in the
+ * caller's thread, for the samples in the order htr_set_infer takes them.
+ * (OpenBLAS's threads gain little on the small sgemms of a batch; copies
+ * on their own cores share nothing.)  Returns 0 or -1. */
+int  htr_set_infer_nets(struct htr_net *const *nets, int nnets,
+	const struct htr_set *s, int batch, htr_set_frames_fn fn, void *ctx);
+int  htr_evaluate_nets(struct htr_net *const *nets, int nnets,
+	char *const *alphabet, const struct htr_set *s, int batch,
+	struct htr_metrics *m, char **hyp);
+
 /* Fills x [N][1][H][W] (caller's buffer of N*H*W floats, W = largest
  * width of the batch) and widths [N] for samples idx[0..N-1], with
  * augmentation when aug and rng are given.  Returns W, or -1. */
@@ -76,6 +93,22 @@ int  htr_set_batch_width(const struct htr_set *s, const long *idx, int N);
 int  htr_set_batch(float *x, int *widths, const struct htr_set *s,
 	const long *idx, int N, int W, int H, const struct htr_augment *aug,
 	struct htr_rng *rng);
+
+/* As htr_set_batch, cut into nslices (1..HTR_SET_MAXSLICES, at most N)
+ * slices of consecutive samples built at once, each on a thread of its
+ * own: slice k starts at the first sample whose predecessors' widths
+ * (s->width) add up to k/nslices of the batch's or more, and holds one
+ * sample at least.  With augmentation each slice draws from an RNG
+ * seeded by a draw from rng, in slice order (so the batch depends on
+ * nslices; 1 is htr_set_batch itself, drawing from rng in sample order).
+ * htr_train builds each batch so, one slice per thread, before the step
+ * (dp.h) runs on the same threads: building the next batch on a thread of
+ * its own during the step would slow one part of it, and the others would
+ * wait for that one.  Returns W, or -1. */
+#define HTR_SET_MAXSLICES 16
+int  htr_set_batch_par(float *x, int *widths, const struct htr_set *s,
+	const long *idx, int N, int W, int H, const struct htr_augment *aug,
+	struct htr_rng *rng, int nslices);
 
 /* The batches of one epoch as htr_train draws them: the samples of s
  * shuffled with rng, cut into chunks of 32 batches, each chunk sorted by
