@@ -74,6 +74,8 @@
 #define BLOCK_W       1.0    /* narrower lines (of the median) beyond the
                               * block go */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
+#define BUSY          1.6    /* a line with this many times the strokes
+                              * per column of the median line goes */
 
 struct comp {
 	int x0, y0, x1, y1;     /* inclusive bounding box */
@@ -1542,6 +1544,42 @@ done:
 	return 0;
 }
 
+/* Lines with far more strokes per column than the page's typical line:
+ * postage and office stamps (a dense pattern, perforation dots), printed
+ * letterheads and blocks written over each other.  A line's strokes per
+ * column are the horizontal runs of its ink over its box width; a line
+ * with more than BUSY times the median line's goes.  li[].box is x, y, w,
+ * h here; area 0 marks a dropped line. */
+static int
+drop_busy(const struct ctx *x, const int *owner, struct lineinfo *li)
+{
+	int w = x->w, nl = x->nl, n = 0;
+	double *runs = htr_zalloc(2 * (size_t)(nl ? nl : 1), sizeof *runs);
+	double *v = runs + nl;
+
+	if (!runs)
+		return -1;
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < w; i++) {
+			int o = owner[(size_t)y * w + i];
+			if (o > 0 && (i == 0 || owner[(size_t)y * w + i - 1] != o))
+				runs[o - 1]++;
+		}
+	for (int l = 0; l < nl; l++)
+		if (li[l].area) {
+			runs[l] /= li[l].box[2];
+			v[n++] = runs[l];
+		}
+	if (n >= 3) {
+		qsort(v, n, sizeof *v, cmp_double);
+		for (int l = 0; l < nl; l++)
+			if (li[l].area && runs[l] > BUSY * v[n / 2])
+				li[l].area = 0;
+	}
+	free(runs);
+	return 0;
+}
+
 /* Boxes of the lines; drops lines with too little ink and renumbers the
  * rest in reading order. */
 static int
@@ -1594,6 +1632,11 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		    li[l].box[3] < LINE_MIN_H * x->ch)
 			li[l].area = 0;
 		/* remember the old index in x0's place after sorting */
+	}
+	if (drop_busy(x, s->owner, li)) {
+		free(li);
+		free(remap);
+		return -1;
 	}
 	/* margin notes: a line wholly left of where the median line starts,
 	 * or wholly right of where it ends, is not part of the text block;
