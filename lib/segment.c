@@ -73,6 +73,8 @@
                               * (spacings) */
 #define BLOCK_W       1.0    /* narrower lines (of the median) beyond the
                               * block go */
+#define CROWD         0.7    /* lines closer than this (line spacings) */
+#define CROWD_N       3      /* ... in a group of this many go */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 #define BUSY          1.6    /* a line with this many times the strokes
                               * per column of the median line goes */
@@ -1468,12 +1470,49 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 	return 0;
 }
 
+/* Lines written closer together than the text's: a group of CROWD_N or
+ * more lines, each less than CROWD spacings 'mg' (but more than 0.15, not
+ * the same row) above or below another of the group that it overlaps
+ * over 0.3 of the narrower one's width, is dropped: the office's printed
+ * stamp ("Signé par Nous, Juge...") and the registration notes written
+ * small under a will, tighter than any will's lines. */
+static int
+drop_crowded(struct lineinfo *li, int nl, double mg)
+{
+	int *par = htr_alloc(nl ? nl : 1, 2 * sizeof *par), *size = par + nl;
+
+	if (!par)
+		return -1;
+	for (int l = 0; l < nl; l++) {
+		par[l] = l;
+		size[l] = 0;
+	}
+	for (int a = 0; a < nl; a++)
+		for (int b = a + 1; b < nl && li[a].area; b++) {
+			const int *p = li[a].box, *q = li[b].box;
+			int o = (p[0] + p[2] < q[0] + q[2] ? p[0] + p[2] : q[0] +
+			    q[2]) - (p[0] > q[0] ? p[0] : q[0]);
+			double d = fabs(p[1] + p[3] / 2.0 - q[1] - q[3] / 2.0);
+			if (li[b].area && o > 0.3 * (p[2] < q[2] ? p[2] : q[2])
+			    && d < CROWD * mg && d > 0.15 * mg)
+				uf_union(par, a, b);
+		}
+	for (int l = 0; l < nl; l++)
+		size[uf_find(par, l)]++;
+	for (int l = 0; l < nl; l++)
+		if (size[uf_find(par, l)] >= CROWD_N)
+			li[l].area = 0;
+	free(par);
+	return 0;
+}
+
 /* The text block: the longest run of long lines (at least 0.6 of the
  * median width) whose centres follow each other by at most BLOCK_GAP
  * times the median spacing of the lines, and the lines that continue it
  * up or down at most BLOCK_EXT spacings apart.  Beyond it, a line
  * narrower than BLOCK_W of the median width goes: the letterhead, an
  * office's stamp and the registration notes written around a will.
+ * First, lines crowded closer than the text's (drop_crowded) go.
  * li[].box is x, y, w, h here; area 0 marks a dropped line. */
 static int
 drop_off_block(const struct ctx *x, struct lineinfo *li)
@@ -1500,6 +1539,10 @@ drop_off_block(const struct ctx *x, struct lineinfo *li)
 		ws[i] = cs[i + 1] - cs[i];
 	qsort(ws, nc - 1, sizeof *ws, cmp_double);
 	mg = ws[(nc - 2) / 2];
+	if (drop_crowded(li, nl, mg)) {
+		free(ws);
+		return -1;
+	}
 	nc = 0;
 	for (int l = 0; l < nl; l++)
 		if (li[l].area && li[l].box[2] >= 0.6 * mw)

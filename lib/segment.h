@@ -24,7 +24,9 @@
  * span of the median line (margin notes), low lines (small print), lines
  * narrower than 0.35 of the median line (stamps, page numbers) and lines
  * narrower than the median line away from the text block (letterheads,
- * registration stamps) are dropped.  Line boxes leave out the top and
+ * registration stamps) and groups of three or more lines each less than
+ * 0.7 line spacings from another (printed stamps, registration notes
+ * written small) are dropped.  Line boxes leave out the top and
  * bottom 0.5% of the line's ink, then the rows above and below, more
  * than 0.4 pitch from the ridge, with less than 3% of the ink of the
  * line's densest row (flourishes, loops), and a line's last columns
