@@ -14,7 +14,17 @@
  * With -baseline, MANIFEST rows are "stem<TAB>page.pgm" and the boxes come
  * from the textbook method instead: Otsu binarisation, then every run of
  * rows whose ink count exceeds 2% of the page's busiest row is a line
- * (the box spans that line's ink columns).  Exit 1 on unreadable input. */
+ * (the box spans that line's ink columns).
+ *
+ * With -groups, the errors are sorted into groups at the end: a true line
+ * without a match is "missed" when no found box overlaps it by IoU 0.1,
+ * "near" when one does by 0.3 (a box merged, split or shifted), else
+ * "partial"; a found box without a match is "outside" when its centre
+ * lies above the page's first or below its last true line (notes,
+ * stamps, letterheads the transcription leaves out), "near" when it
+ * overlaps a true line by 0.3, else "inside".  Exit 1 on unreadable
+ * input. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +131,74 @@ baseline(const struct htr_image *im, int (**found)[4])
 	return n;
 }
 
+/* Error groups (-groups): see the top of the file. */
+enum { T_MISSED, T_PARTIAL, T_NEAR, F_OUTSIDE, F_INSIDE, F_NEAR, NGROUP };
+static const char *group_name[NGROUP] = {
+	"true lines missed (no found box at IoU 0.1)",
+	"true lines partly found (best IoU 0.1-0.3)",
+	"true lines nearly found (best IoU 0.3-0.5)",
+	"found boxes above or below all true lines",
+	"found boxes among the true lines, no true line near",
+	"found boxes near a true line (IoU 0.3-0.5)"
+};
+
+/* Greedy one-to-one matching as htr_segment_match, marking the matched
+ * boxes in mf[nf] and mt[nt], then counting every unmatched one in its
+ * group. */
+static int
+groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
+    long *cnt)
+{
+	char *mf = calloc(nf + 1, 1), *mt = calloc(nt + 1, 1);
+	int top = 1 << 30, bot = -1;
+
+	if (!mf || !mt) {
+		free(mf);
+		free(mt);
+		return -1;
+	}
+	for (;;) {
+		double best = min_iou;
+		int bi = -1, bj = -1;
+		for (int i = 0; i < nf; i++)
+			for (int j = 0; !mf[i] && j < nt; j++) {
+				double v = htr_segment_iou(f[i], t[j]);
+				if (!mt[j] && v >= best && (bi < 0 || v > best)) {
+					best = v;
+					bi = i;
+					bj = j;
+				}
+			}
+		if (bi < 0)
+			break;
+		mf[bi] = mt[bj] = 1;
+	}
+	for (int j = 0; j < nt; j++) {
+		double best = 0;
+		if (t[j][1] < top)
+			top = t[j][1];
+		if (t[j][1] + t[j][3] > bot)
+			bot = t[j][1] + t[j][3];
+		if (mt[j])
+			continue;
+		for (int i = 0; i < nf; i++)
+			best = fmax(best, htr_segment_iou(f[i], t[j]));
+		cnt[best < 0.1 ? T_MISSED : best < 0.3 ? T_PARTIAL : T_NEAR]++;
+	}
+	for (int i = 0; i < nf; i++) {
+		double best = 0, cy = f[i][1] + f[i][3] / 2.0;
+		if (mf[i])
+			continue;
+		for (int j = 0; j < nt; j++)
+			best = fmax(best, htr_segment_iou(f[i], t[j]));
+		cnt[best >= 0.3 ? F_NEAR : cy < top || cy > bot ? F_OUTSIDE :
+		    F_INSIDE]++;
+	}
+	free(mf);
+	free(mt);
+	return 0;
+}
+
 static double
 f1(double p, double r)
 {
@@ -137,21 +215,24 @@ main(int argc, char **argv)
 	char line[4096];
 	FILE *f;
 
-	int base = 0;
+	int base = 0, grp = 0;
+	long cnt[NGROUP] = {0};
 
-	if (argc >= 2 && !strcmp(argv[1], "-baseline")) {
-		base = 1;
-		argv++;
-		argc--;
-	}
+	for (; argc >= 2; argv++, argc--)
+		if (!strcmp(argv[1], "-baseline"))
+			base = 1;
+		else if (!strcmp(argv[1], "-groups"))
+			grp = 1;
+		else
+			break;
 	if (argc == 4 && !strcmp(argv[1], "-iou")) {
 		iou = atof(argv[2]);
 		argv += 2;
 		argc -= 2;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: segeval [-baseline] [-iou T] TRUTH.tsv "
-		    "< MANIFEST\n");
+		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-iou T] "
+		    "TRUTH.tsv < MANIFEST\n");
 		return 2;
 	}
 	if (!(f = fopen(argv[1], "r"))) {
@@ -223,6 +304,9 @@ main(int argc, char **argv)
 		if ((m = htr_segment_match((const int (*)[4])found, nf,
 		    (const int (*)[4])truth, nt, iou)) < 0)
 			die(crops);
+		if (grp && groups((const int (*)[4])found, nf,
+		    (const int (*)[4])truth, nt, iou, cnt))
+			return perror("segeval"), 1;
 		double p = nf ? (double)m / nf : 0, rc = nt ? (double)m / nt : 0;
 		double s = sec ? atof(sec) : 0;
 		printf("%-44s %5d %5d %5d %6.3f %6.3f %6.3f %7.3f\n", stem, nt,
@@ -241,6 +325,11 @@ main(int argc, char **argv)
 		printf("%-44s %5ld %5ld %5ld %6.3f %6.3f %6.3f %7.3f\n",
 		    "overall (mean sec/page)", tt, tf, tm, p, rc, f1(p, rc),
 		    secs / npage);
+	}
+	if (grp) {
+		printf("unmatched, by group:\n");
+		for (int k = 0; k < NGROUP; k++)
+			printf("%6ld  %s\n", cnt[k], group_name[k]);
 	}
 	return 0;
 }

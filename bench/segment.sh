@@ -1,10 +1,12 @@
 #!/bin/sh
 # Line detection on real pages: runs htr-segment on the Poilus page scans and
 # scores its line boxes against poilus/pages.tsv (precision, recall, F1 of
-# one-to-one matches at IoU >= 0.5, per page and overall) with
-# build/bench/segeval, plus seconds per page (one htr-segment process per
-# page, JPEG decoding excluded).  Baseline in the same run: a plain
-# horizontal projection profile of the whole page (segeval -baseline).
+# one-to-one matches at IoU >= 0.5, per page and overall, and the
+# unmatched lines and boxes by group: missed, nearly found, outside the
+# true lines...) with build/bench/segeval -groups, plus seconds per page
+# (one htr-segment process per page, JPEG decoding excluded).  Baseline in
+# the same run: a plain horizontal projection profile of the whole page
+# (segeval -baseline).
 #
 #	bench/segment.sh [valid|train|all]     (default: valid, then train)
 #
@@ -46,7 +48,7 @@ for set in $sets; do
 		printf '%s\t%s\n' "$stem" "$pgm" >> "$out/$set.base"
 	done < "$out/$set.stems"
 	echo "== $set pages: htr-segment"
-	"$eval" "$P/pages.tsv" < "$out/$set.manifest" || exit 1
+	"$eval" -groups "$P/pages.tsv" < "$out/$set.manifest" || exit 1
 	echo "== $set pages: baseline (whole-page horizontal projection profile)"
 	"$eval" -baseline "$P/pages.tsv" < "$out/$set.base" | tail -n 1 || exit 1
 done

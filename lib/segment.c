@@ -73,7 +73,11 @@
                               * (spacings) */
 #define BLOCK_W       1.0    /* narrower lines (of the median) beyond the
                               * block go */
+#define CROWD         0.7    /* lines closer than this (line spacings) */
+#define CROWD_N       3      /* ... in a group of this many go */
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
+#define BUSY          1.6    /* a line with this many times the strokes
+                              * per column of the median line goes */
 
 struct comp {
 	int x0, y0, x1, y1;     /* inclusive bounding box */
@@ -1466,12 +1470,49 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 	return 0;
 }
 
+/* Lines written closer together than the text's: a group of CROWD_N or
+ * more lines, each less than CROWD spacings 'mg' (but more than 0.15, not
+ * the same row) above or below another of the group that it overlaps
+ * over 0.3 of the narrower one's width, is dropped: the office's printed
+ * stamp ("Signé par Nous, Juge...") and the registration notes written
+ * small under a will, tighter than any will's lines. */
+static int
+drop_crowded(struct lineinfo *li, int nl, double mg)
+{
+	int *par = htr_alloc(nl ? nl : 1, 2 * sizeof *par), *size = par + nl;
+
+	if (!par)
+		return -1;
+	for (int l = 0; l < nl; l++) {
+		par[l] = l;
+		size[l] = 0;
+	}
+	for (int a = 0; a < nl; a++)
+		for (int b = a + 1; b < nl && li[a].area; b++) {
+			const int *p = li[a].box, *q = li[b].box;
+			int o = (p[0] + p[2] < q[0] + q[2] ? p[0] + p[2] : q[0] +
+			    q[2]) - (p[0] > q[0] ? p[0] : q[0]);
+			double d = fabs(p[1] + p[3] / 2.0 - q[1] - q[3] / 2.0);
+			if (li[b].area && o > 0.3 * (p[2] < q[2] ? p[2] : q[2])
+			    && d < CROWD * mg && d > 0.15 * mg)
+				uf_union(par, a, b);
+		}
+	for (int l = 0; l < nl; l++)
+		size[uf_find(par, l)]++;
+	for (int l = 0; l < nl; l++)
+		if (size[uf_find(par, l)] >= CROWD_N)
+			li[l].area = 0;
+	free(par);
+	return 0;
+}
+
 /* The text block: the longest run of long lines (at least 0.6 of the
  * median width) whose centres follow each other by at most BLOCK_GAP
  * times the median spacing of the lines, and the lines that continue it
  * up or down at most BLOCK_EXT spacings apart.  Beyond it, a line
  * narrower than BLOCK_W of the median width goes: the letterhead, an
  * office's stamp and the registration notes written around a will.
+ * First, lines crowded closer than the text's (drop_crowded) go.
  * li[].box is x, y, w, h here; area 0 marks a dropped line. */
 static int
 drop_off_block(const struct ctx *x, struct lineinfo *li)
@@ -1498,6 +1539,10 @@ drop_off_block(const struct ctx *x, struct lineinfo *li)
 		ws[i] = cs[i + 1] - cs[i];
 	qsort(ws, nc - 1, sizeof *ws, cmp_double);
 	mg = ws[(nc - 2) / 2];
+	if (drop_crowded(li, nl, mg)) {
+		free(ws);
+		return -1;
+	}
 	nc = 0;
 	for (int l = 0; l < nl; l++)
 		if (li[l].area && li[l].box[2] >= 0.6 * mw)
@@ -1539,6 +1584,42 @@ drop_off_block(const struct ctx *x, struct lineinfo *li)
 	}
 done:
 	free(ws);
+	return 0;
+}
+
+/* Lines with far more strokes per column than the page's typical line:
+ * postage and office stamps (a dense pattern, perforation dots), printed
+ * letterheads and blocks written over each other.  A line's strokes per
+ * column are the horizontal runs of its ink over its box width; a line
+ * with more than BUSY times the median line's goes.  li[].box is x, y, w,
+ * h here; area 0 marks a dropped line. */
+static int
+drop_busy(const struct ctx *x, const int *owner, struct lineinfo *li)
+{
+	int w = x->w, nl = x->nl, n = 0;
+	double *runs = htr_zalloc(2 * (size_t)(nl ? nl : 1), sizeof *runs);
+	double *v = runs + nl;
+
+	if (!runs)
+		return -1;
+	for (int y = 0; y < x->h; y++)
+		for (int i = 0; i < w; i++) {
+			int o = owner[(size_t)y * w + i];
+			if (o > 0 && (i == 0 || owner[(size_t)y * w + i - 1] != o))
+				runs[o - 1]++;
+		}
+	for (int l = 0; l < nl; l++)
+		if (li[l].area) {
+			runs[l] /= li[l].box[2];
+			v[n++] = runs[l];
+		}
+	if (n >= 3) {
+		qsort(v, n, sizeof *v, cmp_double);
+		for (int l = 0; l < nl; l++)
+			if (li[l].area && runs[l] > BUSY * v[n / 2])
+				li[l].area = 0;
+	}
+	free(runs);
 	return 0;
 }
 
@@ -1594,6 +1675,11 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		    li[l].box[3] < LINE_MIN_H * x->ch)
 			li[l].area = 0;
 		/* remember the old index in x0's place after sorting */
+	}
+	if (drop_busy(x, s->owner, li)) {
+		free(li);
+		free(remap);
+		return -1;
 	}
 	/* margin notes: a line wholly left of where the median line starts,
 	 * or wholly right of where it ends, is not part of the text block;

@@ -19,11 +19,14 @@
  * 3 pitches, and a line sticking out left of the text at a narrower gap
  * at the text's left edge (a margin note, a stamp or sideways writing on
  * its row; the edge is where the runs of ink of most lines start
- * aligned); lines wholly outside the
+ * aligned); lines with more than 1.6 times the strokes per column of
+ * the median line (stamps, print), lines wholly outside the
  * span of the median line (margin notes), low lines (small print), lines
  * narrower than 0.35 of the median line (stamps, page numbers) and lines
  * narrower than the median line away from the text block (letterheads,
- * registration stamps) are dropped.  Line boxes leave out the top and
+ * registration stamps) and groups of three or more lines each less than
+ * 0.7 line spacings from another (printed stamps, registration notes
+ * written small) are dropped.  Line boxes leave out the top and
  * bottom 0.5% of the line's ink, then the rows above and below, more
  * than 0.4 pitch from the ridge, with less than 3% of the ink of the
  * line's densest row (flourishes, loops), and a line's last columns

@@ -1,7 +1,8 @@
 /* test_segment.c — page segmentation on synthetic pages drawn here (known
  * lines, words and letters; tilted; a descender touching the ascender
  * below it), and on real page fixtures: a page with its true line boxes,
- * and a crop with a line-end filler. */
+ * and a crop with a line-end filler; a stamp and small, crowded lines
+ * below the text. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,78 @@ test_flourish(void)
 	htr_image_free(&im);
 }
 
+/* A stamp one pitch below the text's last line: a row 18 px high of
+ * printed-looking glyphs, each four thin upright strokes 3 px apart under
+ * a bar (a postage stamp's pattern, an office's printed stamp), as wide as
+ * a short line and inside the text block, so only its strokes per column
+ * (about twice a written line's) tell it from writing: it is no line. */
+static void
+test_stamp(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	struct truth t;
+	int y0 = 70 + 6 * 60 - 18, x0, x1;
+
+	make_page_at(&im, &t, 6, 0.0, 1, 23, 0, 120);
+	x0 = t.box[5][0];
+	x1 = x0 + (int)(0.6 * (t.box[5][2] - t.box[5][0]));
+	for (int y = y0; y < y0 + 18; y++)
+		for (int x = x0; x <= x1; x++)
+			if ((x - x0) % 14 < 10 && (y == y0 ||
+			    (x - x0) % 14 % 3 == 0))
+				im.pix[(size_t)y * im.w + x] = 40;
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline, "%d lines, want %d (the stamp is a "
+	    "line)", s.nline, t.nline);
+	for (int l = 0; l < s.nline; l++)
+		CHECKF(s.lines[l].box[1] + s.lines[l].box[3] <= y0 + 2,
+		    "line %d at y %d..%d reaches the stamp at %d", l,
+		    s.lines[l].box[1], s.lines[l].box[1] + s.lines[l].box[3] -
+		    1, y0);
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
+/* Under the text, one spacing below its last line, three lines of small
+ * writing (letters 10 px high, some ascenders) 34 px apart (0.57 of the
+ * text's spacing), as wide as half a line: an office's printed stamp or a
+ * registration note.  Each alone
+ * would pass for a line; as a group written tighter than any of the
+ * text's lines they are no part of it. */
+static void
+test_crowded(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	struct truth t;
+	int y0 = 70 + 6 * 60;
+
+	make_page_at(&im, &t, 6, 0.0, 1, 29, 0, 200);
+	for (int r = 0; r < 3; r++)
+		for (int x = t.box[5][0]; x < t.box[5][0] + 300; x += 16) {
+			int base = y0 + r * 34;
+			stroke(&im, NULL, x, base, x + 8, base);
+			stroke(&im, NULL, x, base - 10, x + 8, base - 10);
+			stroke(&im, NULL, x, base, x, base - 10);
+			stroke(&im, NULL, x + 8, base, x + 8, base - 10);
+			if ((x / 16) % 4)
+				stroke(&im, NULL, x + 8, base, x + 16, base);
+			else  /* an ascender */
+				stroke(&im, NULL, x + 4, base, x + 4, base - 24);
+		}
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline, "%d lines, want %d (the small lines are "
+	    "lines)", s.nline, t.nline);
+	for (int l = 0; l < s.nline; l++)
+		CHECKF(s.lines[l].box[1] + s.lines[l].box[3] <= y0 - 24,
+		    "line %d at y %d..%d reaches the small lines at %d", l,
+		    s.lines[l].box[1], s.lines[l].box[1] + s.lines[l].box[3] -
+		    1, y0 - 24);
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
 /* Crops white out the neighbours' ink and carry their tags. */
 static void
 test_crop(void)
@@ -519,6 +592,8 @@ main(void)
 	test_margin_note();
 	test_text_block();
 	test_flourish();
+	test_stamp();
+	test_crowded();
 	test_crop();
 	test_chars();
 	test_empty();
