@@ -1,9 +1,11 @@
 #!/bin/sh
-# Training throughput (lines/s) of the line recognizer examples/lines-small.vgsl
-# on real Poilus lines, with the recipe's batch (16), height (48) and
-# augmentation (models/recipes/line.sh), with 1 and 2 threads, and where the
-# time goes (batch building + augmentation, forward/backward per layer, CTC,
-# Adam), then inference speed (validation cost).  With 2 threads the step is
+# Training throughput (lines/s) of the line recognizers on real Poilus lines:
+# examples/lines-deep.vgsl (the shipped models/line.htrm's network) and
+# examples/lines-small.vgsl (the previous one), or only $NET if set, with
+# the recipe's batch (16), height (48) and augmentation
+# (models/recipes/line.sh), with 1 and 2 threads, and where the time goes
+# (batch building + augmentation, forward/backward per layer, CTC, Adam),
+# then inference speed (validation cost).  With 2 threads the step is
 # htr-train's: the batch built in two slices, then run in two parts on copies
 # of the network, one per core (lib/dp.h).  The load average is printed:
 # other jobs on the machine skew the figures.
@@ -24,9 +26,11 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # every 4th training line (623 lines: all widths, many writers)
 awk -v d="$data/poilus/" 'NR % 4 == 1 { print d $0 }' "$data/poilus/train.tsv" \
     > "$tmp/lines.tsv"
-for t in 1 2; do
-	echo "== OPENBLAS_NUM_THREADS=$t"
-	OPENBLAS_NUM_THREADS=$t build/bench/train_lines "$tmp/lines.tsv" \
-	    examples/lines-small.vgsl "${1:-16}" 16
-	echo
+for net in ${NET:-examples/lines-deep.vgsl examples/lines-small.vgsl}; do
+	for t in 1 2; do
+		echo "== $net, OPENBLAS_NUM_THREADS=$t"
+		OPENBLAS_NUM_THREADS=$t build/bench/train_lines \
+		    "$tmp/lines.tsv" "$net" "${1:-16}" 16
+		echo
+	done
 done
