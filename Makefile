@@ -44,7 +44,7 @@ bin/%: bin/%.c build/cli.o lib/libhtr.a build/flags
 	$(CC) $(CPPFLAGS) -Ibin $(CFLAGS) -MMD -MP -MF build/$(@F).d $(LDFLAGS) \
 	    -o $@ $< build/cli.o lib/libhtr.a $(LDLIBS_$(@F)) $(LDLIBS)
 
-build/tests/%: tests/unit/%.c tests/unit/t.h lib/libhtr.a build/flags
+build/tests/%: tests/unit/%.c tests/unit/t.h tests/unit/toy.h lib/libhtr.a build/flags
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< \
 	    lib/libhtr.a $(LDLIBS)
