@@ -88,7 +88,7 @@ main(int argc, char **argv)
 	    argv[0])) {
 		o.lm = lmpath;
 		if (!bonusspec)
-			bonus = 1.5f;
+			bonus = HTR_COMPANION_LM_BONUS;
 	}
 	/* the defaults of htr-ctcdecode: -corpus means word beam search,
 	 * -lm beam search; a character LM weighs 0.5, word LMs 1 */

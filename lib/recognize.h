@@ -122,6 +122,9 @@ int  htr_recognize_find_model(char *path, size_t n, const char *name,
  * is set: a model without an LM is normal). */
 int  htr_recognize_companion_lm(char *lm, size_t n, const char *path,
 	const char *argv0);
+/* The per-symbol bonus of beam search with such a language model, as
+ * tuned for the shipped one (models/README, models/recipes/lmtune.sh). */
+#define HTR_COMPANION_LM_BONUS 1.5f
 /* Loads the model at path, or when path is NULL the default model of
  * level found as above.  NULL + htr_fail on error. */
 struct htr_model *htr_recognize_load(const char *path, int level,

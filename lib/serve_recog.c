@@ -306,7 +306,7 @@ pipeline_new(const struct htr_recog *r, int d, int beam)
 	o.decode.beam = beam;
 	if (d == HTR_RECOG_BEAM && r->lm) {
 		o.lm = r->lm;
-		o.decode.bonus = 1.5f;  /* as tuned for the shipped LM */
+		o.decode.bonus = HTR_COMPANION_LM_BONUS;
 	}
 	if (d == HTR_RECOG_WORD)
 		o.corpus = r->corpus;
