@@ -1,9 +1,12 @@
 #!/bin/sh
-# Trains models/line.htrm, the default line recognizer for Latin-script
-# handwriting, on the real lines of Poilus (French cursive, many writers)
-# and Hooker (English cursive), one alphabet for both.  Validation (model
+# Trains a line recognizer for Latin-script handwriting (by default
+# examples/lines-deep.vgsl into models/line.htrm) on the real lines of
+# Poilus (French cursive, many writers) and Hooker (English cursive), one
+# alphabet for both.  Validation (model
 # selection, early stopping) on both valid.tsv files together; then each
-# valid set is measured on its own with htr-eval.
+# valid set is measured on its own with htr-eval.  The shipped
+# models/line.htrm was pretrained on synthetic lines first
+# (models/recipes/synth.sh), then continued here with INIT= (below).
 #
 #   models/recipes/line.sh                 (from the repository root)
 #   HTR_DATA=/data THREADS=2 EPOCHS=40 models/recipes/line.sh
@@ -26,7 +29,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 data=$(cd "${HTR_DATA:-../shared/data}" && pwd)
 out=${OUT:-models/line.htrm}
-net=${NET:-@examples/lines-small.vgsl}
+net=${NET:-@examples/lines-deep.vgsl}
 work=${WORK:-build/line}
 mkdir -p "$work"
 for f in poilus/train.tsv poilus/valid.tsv hooker/train.tsv hooker/valid.tsv; do

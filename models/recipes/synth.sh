@@ -1,12 +1,12 @@
 #!/bin/sh
-# Synthetic pretraining for the line model (issue #7): does rendering text
-# in handwriting fonts with htr-synth, training on that first and then
-# fine-tuning on the real lines, beat training on the real lines alone?
+# Synthetic pretraining for the line model (issue #7): renders text in
+# handwriting fonts with htr-synth, trains on that first, then fine-tunes
+# on the real lines, and compares with training on the real lines alone.
+# The shipped models/line.htrm was made so (models/README):
 #
-#   models/recipes/synth.sh                 (from the repository root)
-#   N=30000 PRE_EPOCHS=2 FT_EPOCHS=3 models/recipes/synth.sh
-#   NET=@examples/lines-deep.vgsl WORK=build/synth-deep \
-#       LOG_SCRATCH=build/line-deep/train.csv models/recipes/synth.sh
+#   N=20000 PRE_EPOCHS=1 FT_EPOCHS=40 THREADS=1 WORK=build/synth-deep \
+#       models/recipes/synth.sh          (from the repository root)
+#   NET=@examples/lines-small.vgsl LOG_SCRATCH=... models/recipes/synth.sh
 #
 # Three phases, each skipped when its output exists (delete build/synth to
 # start again; RESUME=1 continues an interrupted training phase, or the
@@ -14,14 +14,15 @@
 #   1. render N lines with htr-synth: the texts are the TRAINING
 #      transcriptions of Poilus and Hooker (no valid text), cycled with
 #      fresh variation, in every font of $HTR_DATA/fonts, height 48;
-#   2. pretrain NET (default @examples/lines-small.vgsl) on them for PRE_EPOCHS epochs
-#      (alphabet: the characters of the real training texts, so that the
+#   2. pretrain NET (default @examples/lines-deep.vgsl) on them for
+#      PRE_EPOCHS epochs (alphabet: the characters of the real training texts, so that the
 #      fine-tuning data fits), validating on the real valid lines;
 #   3. fine-tune with htr-train -init on the real lines with exactly the
 #      options of models/recipes/line.sh, for FT_EPOCHS epochs.
 # Then it prints the validation CER per fine-tuning epoch next to the
-# same epoch of training from scratch (LOG_SCRATCH, default models/line.csv,
-# written by line.sh with the same options and seed), and htr-eval's CER
+# same epoch of training from scratch (LOG_SCRATCH, default
+# models/line-deep-scratch.csv, written by line.sh with the same network,
+# options and seed), and htr-eval's CER
 # on each valid set for the fine-tuned model.
 set -e
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,7 +31,7 @@ data=$(cd "${HTR_DATA:-../shared/data}" && pwd)
 n=${N:-30000}
 work=${WORK:-build/synth}
 threads=${THREADS:-2}
-scratch=${LOG_SCRATCH:-models/line.csv}
+scratch=${LOG_SCRATCH:-models/line-deep-scratch.csv}
 for f in poilus/train.tsv poilus/valid.tsv hooker/train.tsv hooker/valid.tsv \
     fonts; do
 	[ -r "$data/$f" ] || { echo "synth.sh: $data/$f missing" >&2; exit 1; }
@@ -68,7 +69,7 @@ aug="-aug-scale 0.1 -aug-rotate 1.5 -aug-shear 0.3 -aug-translate 0.03
 if [ ! -s "$work/pre.htrm" ]; then
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	bin/htr-train -net "${NET:-@examples/lines-small.vgsl}" \
+	bin/htr-train -net "${NET:-@examples/lines-deep.vgsl}" \
 	    -alphabet "@$work/alphabet.txt" -train "$work/set/manifest.tsv" \
 	    $common -lr 0.001 -epochs "${PRE_EPOCHS:-2}" \
 	    -checkpoint "$work/ckpt-pre" -log "$work/pre.csv" \
