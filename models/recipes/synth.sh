@@ -15,8 +15,9 @@
 #      transcriptions of Poilus and Hooker (no valid text), cycled with
 #      fresh variation, in every font of $HTR_DATA/fonts, height 48;
 #   2. pretrain NET (default @examples/lines-deep.vgsl) on them for
-#      PRE_EPOCHS epochs (alphabet: the characters of the real training texts, so that the
-#      fine-tuning data fits), validating on the real valid lines;
+#      PRE_EPOCHS epochs (alphabet: the characters of the real training
+#      texts, so that the fine-tuning data fits), validating on the real
+#      valid lines;
 #   3. fine-tune with htr-train -init on the real lines with exactly the
 #      options of models/recipes/line.sh, for FT_EPOCHS epochs.
 # Then it prints the validation CER per fine-tuning epoch next to the
