@@ -16,8 +16,12 @@
 #include "metrics.h"
 #include "model.h"
 #include "net.h"
+#include "par.h"
 #include "trainer.h"
 #include "utf8.h"
+
+/* copies of the network, one per thread (htr_set_infer_nets' limit) */
+#define EVAL_MAXNETS 16
 
 struct worst {
 	long i;
@@ -183,6 +187,8 @@ main(int argc, char **argv)
 	struct rusage ru;
 	struct run r;
 	double t0, t1, dec = 0;
+	struct htr_net *nets[EVAL_MAXNETS];
+	int nnets;
 	HTR_CLI_OPTIONS;
 
 	htr_cli_init("htr-eval", "-m model.htrm "
@@ -248,12 +254,23 @@ main(int argc, char **argv)
 		if (!(r.hyp[k] = calloc((size_t)set.n + 1, sizeof *r.hyp[k])))
 			htr_cli_fatal("out of memory");
 	}
+	/* one copy of the network per thread, each on batches of its own
+	 * (OpenBLAS's threads gain little on the small products of a batch) */
+	nnets = htr_par_threads();
+	if (nnets > EVAL_MAXNETS)
+		nnets = EVAL_MAXNETS;
+	nets[0] = model->net;
+	for (int k = 1; k < nnets; k++)
+		if (!(nets[k] = htr_net_clone(model->net)))
+			htr_cli_die(mpath);
 	t0 = htr_clock_seconds();
-	if (ctc ? htr_set_infer(model->net, &set, batch, decode_sample, &r) :
-	    htr_evaluate(model->net, model->alphabet, &set, batch, &r.m[0],
-	    r.hyp[0]))
+	if (ctc ? htr_set_infer_nets(nets, nnets, &set, batch, decode_sample,
+	    &r) : htr_evaluate_nets(nets, nnets, model->alphabet, &set, batch,
+	    &r.m[0], r.hyp[0]))
 		htr_cli_die(mpath);
 	t1 = htr_clock_seconds();
+	for (int k = 1; k < nnets; k++)
+		htr_net_free(nets[k]);
 	getrusage(RUSAGE_SELF, &ru);
 	for (int k = 0; k < r.d.n; k++)
 		dec += r.seconds[k];
