@@ -14,8 +14,8 @@
 #include "t.h"
 
 /* Line-detection F1 at IoU >= 0.5 that the real page must reach; measured
- * 1.000 (17 true lines, 17 found, 17 matched); the slack is three lines
- * (other compilers and libm). */
+ * 0.882 (17 true lines, 17 found, 15 matched); the slack is one more
+ * line off (other compilers and libm). */
 #define REAL_F1 0.8
 
 #define MAXL 8
