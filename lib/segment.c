@@ -78,6 +78,11 @@
 #define ASSIGN_DIST   0.8    /* farther components are dropped (P) */
 #define BUSY          1.6    /* a line with this many times the strokes
                               * per column of the median line goes */
+#define HEAD_TOP      1.5    /* the top line, its centre this near the
+                              * page's top (line spacings), */
+#define HEAD_W        0.65   /* ... narrower than this (of the median
+                              * line) is a header and goes, */
+#define HEAD_PAGE     12.0   /* ... on a page this many spacings high */
 
 struct comp {
 	int x0, y0, x1, y1;     /* inclusive bounding box */
@@ -1587,6 +1592,49 @@ done:
 	return 0;
 }
 
+/* A folio note or page header: the topmost line, its centre less than
+ * HEAD_TOP line spacings below the page's top edge and narrower than
+ * HEAD_W of the median line ("Page deuxième" written in a corner by the
+ * archive, a page number, a short heading above the text).  A will's
+ * first line starts lower or runs wider.  Only on a whole sheet, at
+ * least HEAD_PAGE spacings high: a crop of a few lines starts with its
+ * text at the top.  li[].box is x, y, w, h here; area 0 marks a dropped
+ * line. */
+static int
+drop_header(const struct ctx *x, struct lineinfo *li)
+{
+	int nl = x->nl, n = 0, top = -1;
+	double *ws = htr_alloc(2 * (size_t)(nl ? nl : 1), sizeof *ws);
+	double *cs = ws + nl, mg, c;
+
+	if (!ws)
+		return -1;
+	for (int l = 0; l < nl; l++)
+		if (li[l].area) {
+			c = li[l].box[1] + li[l].box[3] / 2.0;
+			ws[n] = li[l].box[2];
+			cs[n++] = c;
+			if (top < 0 || c < li[top].box[1] + li[top].box[3] / 2.0)
+				top = l;
+		}
+	if (n < 3)
+		goto done;
+	qsort(ws, n, sizeof *ws, cmp_double);
+	if (li[top].box[2] >= HEAD_W * ws[n / 2])
+		goto done;
+	/* the spacing: the (lower) median step between line centres */
+	qsort(cs, n, sizeof *cs, cmp_double);
+	for (int i = 0; i + 1 < n; i++)
+		ws[i] = cs[i + 1] - cs[i];
+	qsort(ws, n - 1, sizeof *ws, cmp_double);
+	mg = ws[(n - 2) / 2];
+	if (cs[0] < HEAD_TOP * mg && x->h >= HEAD_PAGE * mg)
+		li[top].area = 0;
+done:
+	free(ws);
+	return 0;
+}
+
 /* Lines with far more strokes per column than the page's typical line:
  * postage and office stamps (a dense pattern, perforation dots), printed
  * letterheads and blocks written over each other.  A line's strokes per
@@ -1719,7 +1767,7 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		}
 		free(v);
 	}
-	if (drop_off_block(x, li)) {
+	if (drop_off_block(x, li) || drop_header(x, li)) {
 		free(li);
 		free(remap);
 		return -1;

@@ -26,7 +26,10 @@
  * narrower than the median line away from the text block (letterheads,
  * registration stamps) and groups of three or more lines each less than
  * 0.7 line spacings from another (printed stamps, registration notes
- * written small) are dropped.  Line boxes leave out the top and
+ * written small) are dropped, and so is the topmost line when it lies
+ * within 1.5 line spacings of the page's top and is narrower than 0.65
+ * of the median line (a folio note or page number; only on pages at
+ * least 12 spacings high).  Line boxes leave out the top and
  * bottom 0.5% of the line's ink, then the rows above and below, more
  * than 0.4 pitch from the ridge, with less than 3% of the ink of the
  * line's densest row (flourishes, loops), and a line's last columns

@@ -2,7 +2,7 @@
  * lines, words and letters; tilted; a descender touching the ascender
  * below it), and on real page fixtures: a page with its true line boxes,
  * and a crop with a line-end filler; a stamp and small, crowded lines
- * below the text. */
+ * below the text; a folio note above it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,8 @@
 #include "t.h"
 
 /* Line-detection F1 at IoU >= 0.5 that the real page must reach; measured
- * 1.000 (17 true lines, 17 found, 17 matched); the slack is three lines
- * (other compilers and libm). */
+ * 0.882 (17 true lines, 17 found, 15 matched); the slack is one more
+ * line off (other compilers and libm). */
 #define REAL_F1 0.8
 
 #define MAXL 8
@@ -397,6 +397,51 @@ test_crowded(void)
 	htr_image_free(&im);
 }
 
+/* A folio note above the text ("Page deuxième" in the corner): a word
+ * as wide as half the median line, its centre 0.55 spacings below the
+ * page's top and 1.5 spacings above the first line, in the text's
+ * columns.  It is neither off the text block nor short enough to go as
+ * a scrap; as the topmost line, hugging the page's top and narrow, it is
+ * no line of the text. */
+static void
+test_header(void)
+{
+	struct htr_image im, pg;
+	struct htr_segment s;
+	struct truth t;
+	int top = 60, ws[6], mw;
+
+	make_page_at(&pg, &t, 6, 0.0, 1, 31, 0, 400);
+	HTR_ASSERT(htr_image_init(&im, pg.w, pg.h + top, 225) == 0);
+	memcpy(im.pix + (size_t)top * im.w, pg.pix, (size_t)pg.w * pg.h);
+	for (int y = 0; y < top; y++)  /* paper and noise from blank rows */
+		memcpy(im.pix + (size_t)y * im.w, pg.pix + (size_t)(y % 20) *
+		    pg.w, pg.w);
+	for (int l = 0; l < t.nline; l++) {
+		t.box[l][1] += top;
+		t.box[l][3] += top;
+		ws[l] = t.box[l][2] - t.box[l][0];
+	}
+	for (int a = 1; a < t.nline; a++)
+		for (int b = a; b > 0 && ws[b - 1] > ws[b]; b--) {
+			int u = ws[b];
+			ws[b] = ws[b - 1];
+			ws[b - 1] = u;
+		}
+	mw = ws[t.nline / 2];
+	loops(&im, t.box[0][0], 41, mw / 2);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == t.nline, "%d lines, want %d (the note is a line)",
+	    s.nline, t.nline);
+	if (s.nline > 0)
+		CHECKF(s.lines[0].box[1] >= t.box[0][1] - 4, "the first line "
+		    "starts at y %d, the text at %d", s.lines[0].box[1],
+		    t.box[0][1]);
+	htr_segment_free(&s);
+	htr_image_free(&im);
+	htr_image_free(&pg);
+}
+
 /* Crops white out the neighbours' ink and carry their tags. */
 static void
 test_crop(void)
@@ -594,6 +639,7 @@ main(void)
 	test_flourish();
 	test_stamp();
 	test_crowded();
+	test_header();
 	test_crop();
 	test_chars();
 	test_empty();
