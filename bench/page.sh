@@ -4,7 +4,9 @@
 # and scores the recognized text against the ground-truth lines of
 # poilus/pages.tsv joined in reading order (page CER and WER, with
 # build/bench/pagecer), plus seconds per page for the whole job (read JPEG,
-# prep, segment, recognize, decode) on this machine.  Then where the time
+# prep, segment, recognize, decode) on this machine.  Then the same pages
+# read from their true line boxes instead of htr-segment's: the page CER
+# with a perfect segmentation, for comparison.  Then where the time
 # goes, with build/bench/pagespeed on the same pages: CPU seconds (all
 # threads; on a machine shared with other jobs the steadier measure) and
 # wall seconds per stage (read JPEG, prep, segment, recognize, decode),
@@ -60,6 +62,29 @@ done < "$out/stems"
 printf 'seconds per page (htr, whole job): %.2f over %d pages\n' \
     "$(echo "$total / $npage" | bc -l)" "$npage"
 echo "texts: $out/pages.tsv"
+
+# The same pages read line by line from their true boxes (pages.tsv's,
+# cut out of the page with pamcut; htr -line, same options): the page CER
+# a perfect segmentation would give.  The gap between the two figures is
+# what segmentation costs (missed and merged lines, lines the truth leaves
+# out, boxes that cut ink).
+: > "$out/truebox.tsv"
+while read -r stem; do
+	jpg=$P/pages/$stem.jpg
+	[ -r "$jpg" ] || continue
+	jpegtopnm "$jpg" 2>/dev/null | ppmtopgm > "$out/page.pgm" || exit 1
+	ref=$(awk -F'\t' -v p="pages/$stem.jpg" '$1 == p { print $4 }' "$P/pages.tsv" | tr '\n' ' ' | sed 's/ *$//')
+	hyp=$(awk -F'\t' -v p="pages/$stem.jpg" '$1 == p { print $3 }' \
+	    "$P/pages.tsv" | while read -r x y w h; do
+		pamcut -left "$x" -top "$y" -width "$w" -height "$h" \
+		    "$out/page.pgm" > "$out/line.pgm" 2>/dev/null || exit 1
+		"$top/bin/htr" $m "$@" -line "$out/line.pgm" || exit 1
+	done | tr '\n' ' ' | sed 's/ *$//') || exit 1
+	printf '%s\t%s\t%s\n' "$stem" "$ref" "$hyp" >> "$out/truebox.tsv"
+done < "$out/stems"
+echo "the same pages read from their true line boxes (htr -line):"
+"$top/build/bench/pagecer" < "$out/truebox.tsv" | tail -n 1
+echo "texts: $out/truebox.tsv"
 
 # The whole job against another build, page by page in turns.
 if [ -n "$HTR_BASE" ]; then
