@@ -22,7 +22,11 @@
  * "partial"; a found box without a match is "outside" when its centre
  * lies above the page's first or below its last true line (notes,
  * stamps, letterheads the transcription leaves out), "near" when it
- * overlaps a true line by 0.3, else "inside".  Exit 1 on unreadable
+ * overlaps a true line by 0.3, else "inside".  The nearly found true
+ * lines are then counted by what would make their best box match (the
+ * true x extent, the true y extent, either or only both) and by the
+ * sides where that box reaches past the true box or stops short of it
+ * (by more than half the true box's height).  Exit 1 on unreadable
  * input. */
 #include <math.h>
 #include <stdio.h>
@@ -142,6 +146,39 @@ static const char *group_name[NGROUP] = {
 	"found boxes near a true line (IoU 0.3-0.5)"
 };
 
+/* The nearly found true lines, by what would make their best box match:
+ * its x extent set to the true line's, its y extent, either, or both;
+ * and by the sides where it reaches past the true box, or stops short of
+ * it, by more than half the true box's height. */
+enum { N_X, N_Y, N_EITHER, N_BOTH, N_LEFT, N_RIGHT, N_SHORT_L, N_SHORT_R,
+	NNEAR };
+static const char *near_name[NNEAR] = {
+	"fixed by the true x extent alone",
+	"fixed by the true y extent alone",
+	"fixed by either",
+	"fixed only by both",
+	"box reaches too far left",
+	"box reaches too far right",
+	"box stops short on the left",
+	"box stops short on the right"
+};
+
+static void
+near_sides(const int f[4], const int t[4], double min_iou, long *cnt)
+{
+	int bx[4] = {t[0], f[1], t[2], f[3]}, by[4] = {f[0], t[1], f[2], t[3]};
+	int x = htr_segment_iou(bx, t) >= min_iou;
+	int y = htr_segment_iou(by, t) >= min_iou;
+	double tol = t[3] / 2.0;
+	int dl = t[0] - f[0], dr = f[0] + f[2] - t[0] - t[2];
+
+	cnt[x && y ? N_EITHER : x ? N_X : y ? N_Y : N_BOTH]++;
+	cnt[N_LEFT] += dl > tol;
+	cnt[N_RIGHT] += dr > tol;
+	cnt[N_SHORT_L] += dl < -tol;
+	cnt[N_SHORT_R] += dr < -tol;
+}
+
 /* Greedy one-to-one matching as htr_segment_match, marking the matched
  * boxes in mf[nf] and mt[nt], then counting every unmatched one in its
  * group. */
@@ -175,15 +212,23 @@ groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
 	}
 	for (int j = 0; j < nt; j++) {
 		double best = 0;
+		int bi = -1;
 		if (t[j][1] < top)
 			top = t[j][1];
 		if (t[j][1] + t[j][3] > bot)
 			bot = t[j][1] + t[j][3];
 		if (mt[j])
 			continue;
-		for (int i = 0; i < nf; i++)
-			best = fmax(best, htr_segment_iou(f[i], t[j]));
+		for (int i = 0; i < nf; i++) {
+			double v = htr_segment_iou(f[i], t[j]);
+			if (v > best) {
+				best = v;
+				bi = i;
+			}
+		}
 		cnt[best < 0.1 ? T_MISSED : best < 0.3 ? T_PARTIAL : T_NEAR]++;
+		if (best >= 0.3)
+			near_sides(f[bi], t[j], min_iou, cnt + NGROUP);
 	}
 	for (int i = 0; i < nf; i++) {
 		double best = 0, cy = f[i][1] + f[i][3] / 2.0;
@@ -216,7 +261,7 @@ main(int argc, char **argv)
 	FILE *f;
 
 	int base = 0, grp = 0;
-	long cnt[NGROUP] = {0};
+	long cnt[NGROUP + NNEAR] = {0};
 
 	for (; argc >= 2; argv++, argc--)
 		if (!strcmp(argv[1], "-baseline"))
@@ -330,6 +375,9 @@ main(int argc, char **argv)
 		printf("unmatched, by group:\n");
 		for (int k = 0; k < NGROUP; k++)
 			printf("%6ld  %s\n", cnt[k], group_name[k]);
+		printf("nearly found true lines, their best box:\n");
+		for (int k = 0; k < NNEAR; k++)
+			printf("%6ld  %s\n", cnt[NGROUP + k], near_name[k]);
 	}
 	return 0;
 }

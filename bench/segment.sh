@@ -2,7 +2,8 @@
 # Line detection on real pages: runs htr-segment on the Poilus page scans and
 # scores its line boxes against poilus/pages.tsv (precision, recall, F1 of
 # one-to-one matches at IoU >= 0.5, per page and overall, and the
-# unmatched lines and boxes by group: missed, nearly found, outside the
+# unmatched lines and boxes by group: missed, nearly found (and these by
+# the side where the box is off), outside the
 # true lines...) with build/bench/segeval -groups, plus seconds per page
 # (one htr-segment process per page, JPEG decoding excluded).  Baseline in
 # the same run: a plain horizontal projection profile of the whole page
