@@ -20,6 +20,11 @@
 #   INIT=models/line.htrm LR=0.0003 models/recipes/line.sh
 # (the network and alphabet come from the model; Adam starts afresh).
 #
+# A model for one language: the shared model fine-tuned on one set (tried
+# in session 5 and not shipped: see models/README):
+#   INIT=models/line.htrm SETS=poilus LR=0.0001 LR_DECAY=0.8 EPOCHS=10 \
+#       WORK=build/line-fr OUT=build/line-fr/line-fr.htrm models/recipes/line.sh
+#
 # Another network beside the running one (its own work directory, so the
 # two runs' checkpoints and logs stay apart):
 #   NET=@examples/lines-medium.vgsl WORK=build/line-medium \
@@ -39,6 +44,18 @@ done
 # One manifest per split with absolute image paths, and one per set.
 . "$top/models/recipes/manifests.sh"
 real_manifests "$data" "$work" ""
+# SETS=poilus (or hooker): train and validate on one set alone, e.g. to
+# fine-tune the shared model into one for a single language.
+if [ -n "$SETS" ]; then
+	: > "$work/train.tsv"
+	: > "$work/valid.tsv"
+	for set in $SETS; do
+		[ -r "$work/$set-train.tsv" ] ||
+		    { echo "line.sh: SETS: no set $set" >&2; exit 1; }
+		cat "$work/$set-train.tsv" >> "$work/train.tsv"
+		cat "$work/$set-valid.tsv" >> "$work/valid.tsv"
+	done
+fi
 resume=
 if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
 start=$(date +%s)
