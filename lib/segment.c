@@ -1511,6 +1511,37 @@ drop_crowded(struct lineinfo *li, int nl, double mg)
 	return 0;
 }
 
+/* The median width of the lines still kept (area > 0) in *mw, and the
+ * spacing, the (lower) median step between their centres, in *mg; both
+ * set only when 3 or more lines are kept.  li[].box is x, y, w, h.
+ * Returns the number of lines kept, or -1. */
+static int
+line_medians(const struct lineinfo *li, int nl, double *mw, double *mg)
+{
+	int n = 0;
+	double *ws = htr_alloc(2 * (size_t)(nl ? nl : 1), sizeof *ws);
+	double *cs = ws + nl;
+
+	if (!ws)
+		return -1;
+	for (int l = 0; l < nl; l++)
+		if (li[l].area) {
+			ws[n] = li[l].box[2];
+			cs[n++] = li[l].box[1] + li[l].box[3] / 2.0;
+		}
+	if (n >= 3) {
+		qsort(ws, n, sizeof *ws, cmp_double);
+		*mw = ws[n / 2];
+		qsort(cs, n, sizeof *cs, cmp_double);
+		for (int i = 0; i + 1 < n; i++)
+			ws[i] = cs[i + 1] - cs[i];
+		qsort(ws, n - 1, sizeof *ws, cmp_double);
+		*mg = ws[(n - 2) / 2];
+	}
+	free(ws);
+	return n;
+}
+
 /* The text block: the longest run of long lines (at least 0.6 of the
  * median width) whose centres follow each other by at most BLOCK_GAP
  * times the median spacing of the lines, and the lines that continue it
@@ -1522,33 +1553,20 @@ drop_crowded(struct lineinfo *li, int nl, double mg)
 static int
 drop_off_block(const struct ctx *x, struct lineinfo *li)
 {
-	int nl = x->nl, nw = 0, nc = 0, best = 0, bn = 0, run = 1;
-	double *ws = htr_alloc(2 * (size_t)(nl ? nl : 1), sizeof *ws);
-	double *cs = ws + nl, mw, mg, top, bot;
+	int nl = x->nl, nw, nc = 0, best = 0, bn = 0, run = 1;
+	double *cs = htr_alloc((size_t)(nl ? nl : 1), sizeof *cs);
+	double mw = 0, mg = 0, top, bot;
 
-	if (!ws)
-		return -1;
-	for (int l = 0; l < nl; l++)
-		if (li[l].area)
-			ws[nw++] = li[l].box[2];
-	if (nw < 3)
-		goto done;
-	qsort(ws, nw, sizeof *ws, cmp_double);
-	mw = ws[nw / 2];
-	/* the spacing: the (lower) median step between line centres */
-	for (int l = 0; l < nl; l++)
-		if (li[l].area)
-			cs[nc++] = li[l].box[1] + li[l].box[3] / 2.0;
-	qsort(cs, nc, sizeof *cs, cmp_double);
-	for (int i = 0; i + 1 < nc; i++)
-		ws[i] = cs[i + 1] - cs[i];
-	qsort(ws, nc - 1, sizeof *ws, cmp_double);
-	mg = ws[(nc - 2) / 2];
-	if (drop_crowded(li, nl, mg)) {
-		free(ws);
+	if (!cs || (nw = line_medians(li, nl, &mw, &mg)) < 0) {
+		free(cs);
 		return -1;
 	}
-	nc = 0;
+	if (nw < 3)
+		goto done;
+	if (drop_crowded(li, nl, mg)) {
+		free(cs);
+		return -1;
+	}
 	for (int l = 0; l < nl; l++)
 		if (li[l].area && li[l].box[2] >= 0.6 * mw)
 			cs[nc++] = li[l].box[1] + li[l].box[3] / 2.0;
@@ -1588,7 +1606,7 @@ drop_off_block(const struct ctx *x, struct lineinfo *li)
 			li[l].area = 0;
 	}
 done:
-	free(ws);
+	free(cs);
 	return 0;
 }
 
@@ -1603,35 +1621,24 @@ done:
 static int
 drop_header(const struct ctx *x, struct lineinfo *li)
 {
-	int nl = x->nl, n = 0, top = -1;
-	double *ws = htr_alloc(2 * (size_t)(nl ? nl : 1), sizeof *ws);
-	double *cs = ws + nl, mg, c;
+	int top = -1, n;
+	double mw = 0, mg = 0, c, ctop = 0;
 
-	if (!ws)
+	if ((n = line_medians(li, x->nl, &mw, &mg)) < 0)
 		return -1;
-	for (int l = 0; l < nl; l++)
+	if (n < 3)
+		return 0;
+	for (int l = 0; l < x->nl; l++)
 		if (li[l].area) {
 			c = li[l].box[1] + li[l].box[3] / 2.0;
-			ws[n] = li[l].box[2];
-			cs[n++] = c;
-			if (top < 0 || c < li[top].box[1] + li[top].box[3] / 2.0)
+			if (top < 0 || c < ctop) {
 				top = l;
+				ctop = c;
+			}
 		}
-	if (n < 3)
-		goto done;
-	qsort(ws, n, sizeof *ws, cmp_double);
-	if (li[top].box[2] >= HEAD_W * ws[n / 2])
-		goto done;
-	/* the spacing: the (lower) median step between line centres */
-	qsort(cs, n, sizeof *cs, cmp_double);
-	for (int i = 0; i + 1 < n; i++)
-		ws[i] = cs[i + 1] - cs[i];
-	qsort(ws, n - 1, sizeof *ws, cmp_double);
-	mg = ws[(n - 2) / 2];
-	if (cs[0] < HEAD_TOP * mg && x->h >= HEAD_PAGE * mg)
+	if (li[top].box[2] < HEAD_W * mw && ctop < HEAD_TOP * mg &&
+	    x->h >= HEAD_PAGE * mg)
 		li[top].area = 0;
-done:
-	free(ws);
 	return 0;
 }
 
