@@ -597,7 +597,8 @@ build_grid(struct ctx *x)
 	for (int y = 0; y < x->h; y++)
 		for (int i = 0; i < x->w; i++) {
 			int l = x->lab[(size_t)y * x->w + i];
-			if (l && !x->c[l - 1].drop)
+			if (l && !x->c[l - 1].drop && (i == 0 ||
+			    x->lab[(size_t)y * x->w + i - 1] != l))
 				x->grid[(size_t)(y / ds) * x->gw + i / ds] += 1;
 		}
 	if (!(tmp = htr_alloc(x->gw > x->gh ? x->gw : x->gh, sizeof *tmp)))
