@@ -33,7 +33,7 @@
 #define TRACK_DY      0.15   /* a ridge moves at most this per column (P) */
 #define TRACK_GAP     1.5    /* a track survives a gap this long (P) */
 #define MERGE_GAP     4.0    /* collinear tracks this far apart merge (P) */
-#define MERGE_DY      0.3    /* ... when this close in y (P) */
+#define MERGE_DY      0.2    /* ... when this close in y (P) */
 #define LINE_MIN_W    1.0    /* shorter tracks are not lines (P) */
 #define DX_WEIGHT     1.0    /* distance beyond a ridge's end counts 1:1 */
 #define REACH         0.25   /* a ridge crosses a component this far off */
