@@ -583,6 +583,10 @@ blur_1d(float *v, float *tmp, int n, int stride, int b)
 	}
 }
 
+/* The line-finding grid: in each cell of a pitch/GRID square, the strokes
+ * of kept components (pixels that start a horizontal run of ink), not
+ * their ink pixels, so faint thin pencil writing weighs as much as a
+ * thick pen's on the same page; then blurred. */
 static int
 build_grid(struct ctx *x)
 {

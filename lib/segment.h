@@ -9,9 +9,9 @@
  * long strokes, dashes (line fillers), broken rules and
  * specks are set aside; frames (very tall components) are too, except
  * their ink next to a text line (words the frame runs into), unless drawn
- * thick (a dark band round the page).  Text lines
- * are ridges of the ink density blurred much more along x than along y,
- * traced column by column, so skewed and curving lines are followed.
+ * thick (a dark band round the page).  Text lines are ridges of the
+ * stroke density (the starts of horizontal ink runs) blurred much more
+ * along x than along y, traced column by column, so skewed and curving lines are followed.
  * Every component goes to the line whose ridge it crosses or lies nearest
  * to; a component that crosses two ridges (an ascender touching a
  * descender) is split pixel by pixel between them; ink farther than 0.6
