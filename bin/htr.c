@@ -42,7 +42,8 @@ main(int argc, char **argv)
 	unsigned int noprep = 0, line = 0, verbose = 0, seedspec = 0;
 	unsigned int marginspec = 0, lmwspec = 0, bonusspec = 0, beamspec = 0;
 	int threads = 0, fmt, nin;
-	float lmweight = 0, bonus = 0, addk = 0.01f;
+	float lmweight = 0, bonus = 0, addk = 0.01f,
+	    minconf = HTR_PAGE_MIN_CONF;
 	unsigned int seed = 0;
 	long pageno = 0, *first;
 	char lmpath[4096];
@@ -54,7 +55,8 @@ main(int argc, char **argv)
 	    " [-bonus F] [-corpus FILE [-wordchars FILE | -wordcharlist CHARS] "
 	    "[-mode words|ngrams|"
 	    "forecast|sample] [-addk F] [-seed N]] [-line] [-noprep] "
-	    "[-margin N] [-batch N] [-threads N] [-verbose] [file ...]");
+	    "[-margin N] [-min-conf F] [-batch N] [-threads N] [-verbose] "
+	    "[file ...]");
 	OPTENT3(0, "m", OPT_STRING, &o.model, NULL, 0);
 	OPTENT3(0, "format", OPT_STRING, &format, NULL, 0);
 	OPTENT3(0, "decoder", OPT_STRING, &decoder, NULL, 0);
@@ -71,6 +73,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "line", OPT_FLAG, NULL, &line, 0);
 	OPTENT3(0, "noprep", OPT_FLAG, NULL, &noprep, 0);
 	OPTENT3(0, "margin", OPT_INT, &o.margin, &marginspec, 0);
+	OPTENT3(0, "min-conf", OPT_FLOAT, &minconf, NULL, 0);
 	OPTENT3(0, "batch", OPT_INT, &o.batch, NULL, 0);
 	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
 	OPTENT3(0, "verbose", OPT_FLAG, NULL, &verbose, 0);
@@ -106,6 +109,9 @@ main(int argc, char **argv)
 		o.decode.seed = seed;
 	if (o.decode.beam < 1 || o.decode.beam > 10000)
 		htr_cli_usage("-beam must be 1..10000");
+	if (!(minconf >= 0 && minconf <= 1))
+		htr_cli_usage("-min-conf must be 0..1");
+	o.min_conf = minconf;
 	if (o.batch < 1 || o.batch > 4096)
 		htr_cli_usage("-batch must be 1..4096");
 	if (threads < 0 || threads > 1024)

@@ -329,10 +329,20 @@ decode_lines(const struct htr_pipeline *p, struct htr_transcript *tr,
 	/* best path is too cheap to be worth a thread */
 	htr_par_for((size_t)n, p->dec.method == HTR_DECODE_BEST ? 1 : 1u << 20,
 	    decode_chunk, &k);
-	for (int i = 0; i < n && r == 0; i++)
-		r = k.rc[i] ? htr_fail("%s", k.msg[i]) :
-		    htr_transcript_add(tr, out[i].tags, &k.d[i], &p->a,
+	for (int i = 0; i < n && r == 0; i++) {
+		double c = 0;
+		if (k.rc[i]) {
+			r = htr_fail("%s", k.msg[i]);
+			break;
+		}
+		for (int j = 0; j < k.d[i].n; j++)
+			c += k.d[i].conf[j];
+		if (!p->o.line && p->o.min_conf > 0 && (k.d[i].n == 0 ||
+		    c / k.d[i].n < p->o.min_conf))
+			continue;
+		r = htr_transcript_add(tr, out[i].tags, &k.d[i], &p->a,
 		    out[i].T);
+	}
 done:
 	for (int i = 0; i < n && k.d; i++)
 		if (k.rc && !k.rc[i])

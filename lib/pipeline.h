@@ -65,7 +65,16 @@ struct htr_pipeline_opts {
 	const char *wordcharlist; /* or those characters as a string */
 	double addk;            /* word LM add-k smoothing (default 0.01, as
 	                         * htr-ctcdecode) */
+	double min_conf;        /* a segmented page's lines whose symbols'
+	                         * mean confidence is below this are left
+	                         * out (stamps, signatures, sideways notes
+	                         * read as gibberish); 0 (the default) keeps
+	                         * every line; not used with line */
 };
+
+/* htr(1)'s -min-conf default, chosen for the shipped line model on 20
+ * train writers' Poilus pages (bench/page.sh prints the page CER). */
+#define HTR_PAGE_MIN_CONF 0.55
 
 /* What happened to one image: sizes, what preprocessing found, lines,
  * and the seconds spent in each stage, wall clock (t_) and CPU time of

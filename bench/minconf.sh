@@ -1,0 +1,37 @@
+#!/bin/sh
+# How htr's -min-conf default was chosen: the page CER of `htr` (default
+# model and decoder) on 20 Poilus pages of TRAIN writers (every 6th of
+# their pages, never the valid writers' pages that bench/page.sh reports)
+# for each -min-conf value given (default 0 0.5 0.55 0.6): lines read with
+# a lower mean symbol confidence are left out of the page's text.
+#
+#	bench/minconf.sh [value ...]
+#
+# Data from $HTR_DATA (default ../shared/data next to the repository).
+top=$(cd "$(dirname "$0")/.." && pwd)
+HTR_DATA=${HTR_DATA:-$top/../shared/data}
+P=$HTR_DATA/poilus
+for f in "$P/pages.tsv" "$P/train.tsv"; do
+	[ -r "$f" ] || { echo "minconf.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
+done
+[ -x "$top/bin/htr" ] || { echo "minconf.sh: build first (make)" >&2; exit 1; }
+[ -x "$top/build/bench/pagecer" ] || (cd "$top" && make -s build/bench/pagecer) || exit 1
+out=$top/bench/out/minconf
+mkdir -p "$out"
+cut -f1 "$P/train.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u |
+    awk 'NR % 6 == 1' | head -n 20 > "$out/stems"
+[ $# -gt 0 ] || set -- 0 0.5 0.55 0.6
+for c in "$@"; do
+	: > "$out/pages.tsv"
+	while read -r stem; do
+		jpg=$P/pages/$stem.jpg
+		[ -r "$jpg" ] || continue
+		ref=$(awk -F'\t' -v p="pages/$stem.jpg" '$1 == p { print $4 }' \
+		    "$P/pages.tsv" | tr '\n' ' ' | sed 's/ *$//')
+		hyp=$("$top/bin/htr" -min-conf "$c" "$jpg" | tr '\n' ' ' |
+		    sed 's/ *$//') || exit 1
+		printf '%s\t%s\t%s\n' "$stem" "$ref" "$hyp" >> "$out/pages.tsv"
+	done < "$out/stems"
+	printf -- '-min-conf %s: ' "$c"
+	"$top/build/bench/pagecer" < "$out/pages.tsv" | tail -n 1
+done
