@@ -74,7 +74,7 @@ struct htr_pipeline_opts {
 
 /* htr(1)'s -min-conf default, chosen for the shipped line model on 20
  * train writers' Poilus pages (bench/page.sh prints the page CER). */
-#define HTR_PAGE_MIN_CONF 0.55
+#define HTR_PAGE_MIN_CONF 0.6
 
 /* What happened to one image: sizes, what preprocessing found, lines,
  * and the seconds spent in each stage, wall clock (t_) and CPU time of
