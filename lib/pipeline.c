@@ -307,6 +307,17 @@ decode_chunk(void *ctx, size_t lo, size_t hi)
 	}
 }
 
+/* The mean confidence of a decoded line's symbols; 0 for none. */
+static double
+mean_conf(const struct htr_decoded *d)
+{
+	double c = 0;
+
+	for (int j = 0; j < d->n; j++)
+		c += d->conf[j];
+	return d->n ? c / d->n : 0;
+}
+
 /* Decodes the n lines of out on the cores OpenBLAS uses (beam search
  * with a language model costs as much as the network), then adds them
  * to tr in order.  0 or -1. */
@@ -330,16 +341,13 @@ decode_lines(const struct htr_pipeline *p, struct htr_transcript *tr,
 	htr_par_for((size_t)n, p->dec.method == HTR_DECODE_BEST ? 1 : 1u << 20,
 	    decode_chunk, &k);
 	for (int i = 0; i < n && r == 0; i++) {
-		double c = 0;
 		if (k.rc[i]) {
 			r = htr_fail("%s", k.msg[i]);
 			break;
 		}
-		for (int j = 0; j < k.d[i].n; j++)
-			c += k.d[i].conf[j];
-		if (!p->o.line && p->o.min_conf > 0 && (k.d[i].n == 0 ||
-		    c / k.d[i].n < p->o.min_conf))
-			continue;
+		if (!p->o.line && p->o.min_conf > 0 &&
+		    mean_conf(&k.d[i]) < p->o.min_conf)
+			continue;   /* a stamp or scribble read as gibberish */
 		r = htr_transcript_add(tr, out[i].tags, &k.d[i], &p->a,
 		    out[i].T);
 	}

@@ -73,7 +73,8 @@ struct htr_pipeline_opts {
 };
 
 /* htr(1)'s -min-conf default, chosen for the shipped line model on 20
- * train writers' Poilus pages (bench/page.sh prints the page CER). */
+ * train writers' Poilus pages (bench/minconf.sh prints their page CER at
+ * each value; bench/page.sh that of the valid writers' pages). */
 #define HTR_PAGE_MIN_CONF 0.6
 
 /* What happened to one image: sizes, what preprocessing found, lines,

@@ -11,7 +11,8 @@
  * their ink next to a text line (words the frame runs into), unless drawn
  * thick (a dark band round the page).  Text lines are ridges of the
  * stroke density (the starts of horizontal ink runs) blurred much more
- * along x than along y, traced column by column, so skewed and curving lines are followed.
+ * along x than along y, traced column by column, so skewed and curving
+ * lines are followed.
  * Every component goes to the line whose ridge it crosses or lies nearest
  * to; a component that crosses two ridges (an ascender touching a
  * descender) is split pixel by pixel between them; ink farther than 0.6
