@@ -25,6 +25,12 @@
 #   INIT=models/line.htrm SETS=poilus LR=0.0001 LR_DECAY=0.8 EPOCHS=10 \
 #       WORK=build/line-fr OUT=build/line-fr/line-fr.htrm models/recipes/line.sh
 #
+# More distortions on top of the geometric ones (stroke width, blur, noise,
+# faded ink; see htr-train(1)), e.g. to continue a model that has begun
+# to overfit its training writers:
+#   INIT=models/line.htrm LR=0.0003 AUG="-aug-stroke 0.3 -aug-blur 0.6 \
+#       -aug-noise 8 -aug-contrast 0.3" WORK=build/line-aug models/recipes/line.sh
+#
 # Another network beside the running one (its own work directory, so the
 # two runs' checkpoints and logs stay apart):
 #   NET=@examples/lines-medium.vgsl WORK=build/line-medium \
@@ -66,7 +72,7 @@ bin/htr-train $src -level line -height 48 \
     -train "$work/train.tsv" -valid "$work/valid.tsv" \
     -batch 16 -lr ${LR:-0.001} -lr-decay ${LR_DECAY:-0.9} -clip 5 -seed 1 \
     -aug-scale 0.1 -aug-rotate 1.5 -aug-shear 0.3 -aug-translate 0.03 \
-    -aug-elastic 1 -aug-clean 0.3 \
+    -aug-elastic 1 -aug-clean 0.3 $AUG \
     -epochs ${EPOCHS:-40} -patience 8 -threads ${THREADS:-2} \
     -checkpoint "$work/ckpt" -log "$work/train.csv" -plot "$work/curve.png" \
     -o "$out" $resume
