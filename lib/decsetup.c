@@ -147,37 +147,17 @@ slurp(const char *path, size_t *len)
 {
 	int in = !strcmp(path, "-");
 	FILE *f = in ? stdin : fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t cap = 0, n = 0, k;
+	char *buf;
 
 	if (!f) {
 		htr_fail("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	do {
-		if (n + 1 >= cap) {
-			if (!(nb = htr_realloc(buf, cap = 2 * cap + 65536, 1)))
-				goto fail;
-			buf = nb;
-		}
-		k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-	} while (k > 0);
-	if (ferror(f)) {
-		htr_fail("read error");
-		goto fail;
-	}
+	if (!(buf = (char *)htr_read_all(f, SIZE_MAX - 2, len)))
+		htr_fail_prefix(path);
 	if (!in)
 		fclose(f);
-	buf[n] = 0;
-	*len = n;
 	return buf;
-fail:
-	htr_fail_prefix(path);
-	if (!in)
-		fclose(f);
-	free(buf);
-	return NULL;
 }
 
 static int

@@ -1,8 +1,13 @@
 /* htr.c — errors, assertions and checked allocation. */
+#define _DEFAULT_SOURCE         /* MADV_HUGEPAGE */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <stdint.h>
+#include <unistd.h>
 
 #include "htr.h"
 
@@ -48,6 +53,31 @@ htr_assert_fail(const char *what, const char *file, int line)
 	abort();
 }
 
+/* Blocks this large (model files, weights, activations, language models)
+ * ask Linux for transparent huge pages: each first touch of a 4 KiB page
+ * is a fault, and on virtual machines faults are dear (loading the 19 MB
+ * line model spent more time in them than in reading and checking it). */
+#define HUGE_MIN ((size_t)2 << 20)
+
+static void *
+huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	if (p && n >= HUGE_MIN) {
+		long pg = sysconf(_SC_PAGESIZE);
+		if (pg <= 0)
+			pg = 4096;
+		uintptr_t a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+		uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(pg - 1);
+		if (e > a)   /* only a hint: its failure changes nothing */
+			(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+	}
+#else
+	(void)n;
+#endif
+	return p;
+}
+
 void *
 htr_alloc(size_t n, size_t size)
 {
@@ -60,7 +90,7 @@ htr_alloc(size_t n, size_t size)
 	p = malloc(n * size > 0 ? n * size : 1);
 	if (!p)
 		htr_fail("out of memory (%zu bytes)", n * size);
-	return p;
+	return huge(p, n * size);
 }
 
 void *
@@ -75,7 +105,7 @@ htr_zalloc(size_t n, size_t size)
 	p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
 		htr_fail("out of memory (%zu bytes)", n * size);
-	return p;
+	return huge(p, n * size);
 }
 
 void *
@@ -90,5 +120,45 @@ htr_realloc(void *p, size_t n, size_t size)
 	q = realloc(p, n * size > 0 ? n * size : 1);
 	if (!q)
 		htr_fail("out of memory (%zu bytes)", n * size);
-	return q;
+	return huge(q, n * size);
+}
+
+unsigned char *
+htr_read_all(FILE *f, size_t max, size_t *len)
+{
+	struct stat st;
+	unsigned char *buf, *nb;
+	size_t cap = 65536, n = 0, k;
+
+	/* a regular file's size is known: one allocation, no copies (one
+	 * byte for the NUL and one so that the read that finds the end has
+	 * room) */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size >= 0 && (uintmax_t)st.st_size <= max)
+		cap = (size_t)st.st_size + 2;
+	if (!(buf = htr_alloc(cap, 1)))
+		return NULL;
+	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += k;
+		if (n > max) {
+			free(buf);
+			htr_fail("larger than %zu bytes", max);
+			return NULL;
+		}
+		if (n + 1 == cap) {
+			if (!(nb = htr_realloc(buf, cap *= 2, 1))) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		htr_fail("read error");
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
 }

@@ -9,6 +9,7 @@
 #define HTR_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Largest image the library will allocate: 2^28 pixels (e.g. 16384 x 16384).
@@ -34,5 +35,11 @@ _Noreturn void htr_assert_fail(const char *what, const char *file, int line);
 void *htr_alloc(size_t n, size_t size);
 void *htr_zalloc(size_t n, size_t size);
 void *htr_realloc(void *p, size_t n, size_t size);
+
+/* Reads the rest of f into a new buffer of *len bytes and a NUL after them
+ * (a regular file in one allocation of its size).  NULL + htr_fail() on a
+ * read error, when out of memory, or past max bytes ("larger than max
+ * bytes"); the caller names the file. */
+unsigned char *htr_read_all(FILE *f, size_t max, size_t *len);
 
 #endif

@@ -81,10 +81,13 @@ static int
 reserve(struct htr_charlm *lm, long used)
 {
 	struct htr_charlm old = *lm;
+	long cap = lm->cap ? 2 * lm->cap : 1024;
 
 	if (2 * (used + 1) <= lm->cap)
 		return 0;
-	if (table_alloc(lm, lm->cap ? 2 * lm->cap : 1024)) {
+	while (2 * (used + 1) > cap)
+		cap *= 2;
+	if (table_alloc(lm, cap)) {
 		table_free(lm);
 		*lm = old;
 		return -1;
@@ -526,38 +529,6 @@ get_u32(struct in *in, uint32_t *v)
 	return 0;
 }
 
-/* Reads all of f (at most 1 GiB). */
-static unsigned char *
-read_all(FILE *f, size_t *len)
-{
-	unsigned char *buf = NULL, *q;
-	size_t cap = 0, n = 0, k;
-
-	do {
-		if (n == cap) {
-			if (cap >= (size_t)1 << 30) {
-				free(buf);
-				htr_fail("language model file larger than 1 GiB");
-				return NULL;
-			}
-			if (!(q = htr_realloc(buf, cap = 2 * cap + 65536, 1))) {
-				free(buf);
-				return NULL;
-			}
-			buf = q;
-		}
-		k = fread(buf + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	if (ferror(f)) {
-		free(buf);
-		htr_fail("read error");
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 int
 htr_charlm_read(FILE *f, struct htr_charlm *lm)
 {
@@ -568,7 +539,7 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 	struct in in;
 
 	memset(lm, 0, sizeof *lm);
-	if (!(file = read_all(f, &flen)))
+	if (!(file = htr_read_all(f, (size_t)1 << 30, &flen)))
 		return -1;
 	in.p = file;
 	in.left = flen;
@@ -665,13 +636,14 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 		htr_fail("%zu stray bytes in language model file", in.left);
 		goto fail;
 	}
-	/* n-grams first, then the contexts derived from them */
+	/* n-grams first, then the contexts derived from them, in a table
+	 * sized for both at once (growing it would rehash it again and
+	 * again: most of the time of loading a large model) */
+	if (reserve(lm, 2 * (long)ngram + 2))
+		goto fail;
 	for (uint32_t i = 0; i < ngram; i++) {
 		uint32_t *g = grams + i * gl;
-		long e;
-		if (reserve(lm, 2 * (long)i + 2))
-			goto fail;
-		e = slot(lm, g + 1, (int)g[0], 1);
+		long e = slot(lm, g + 1, (int)g[0], 1);
 		if (lm->count[e]) {
 			htr_fail("duplicate n-gram %u in language model", i);
 			goto fail;
@@ -681,15 +653,10 @@ htr_charlm_read(FILE *f, struct htr_charlm *lm)
 	}
 	for (uint32_t i = 0; i < ngram; i++) {
 		uint32_t *g = grams + i * gl;
-		long c;
-		if (reserve(lm, (long)ngram + i + 2))
-			goto fail;
-		c = slot(lm, g + 1, (int)g[0] - 1, 1);
+		long c = slot(lm, g + 1, (int)g[0] - 1, 1);
 		lm->ctx[c] += g[1 + g[0]];
 		lm->types[c]++;
 	}
-	if (!lm->cap && reserve(lm, 1))
-		goto fail;
 	free(grams);
 	free(file);
 	return 0;

@@ -187,40 +187,16 @@ slurp(struct in *r, unsigned char **buf, const char *path,
     const char *magic, int version, const char *kind, const char *hint)
 {
 	FILE *f = fopen(path, "rb");
-	size_t n = 0, cap = 0;
-	unsigned char *b = NULL;
+	size_t n = 0;
+	unsigned char *b;
 
 	*buf = NULL;
 	if (!f)
 		return htr_fail("%s: %s", path, strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			if (cap >= FILE_MAX) {
-				free(b);
-				fclose(f);
-				return htr_fail("%s: larger than %zu bytes: not %s",
-				    path, FILE_MAX, kind);
-			}
-			cap = cap ? 2 * cap : 1 << 16;
-			unsigned char *nb = htr_realloc(b, cap, 1);
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return htr_fail_prefix(path);
-			}
-			b = nb;
-		}
-		size_t k = fread(b + n, 1, cap - n, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	int err = ferror(f);
+	b = htr_read_all(f, FILE_MAX, &n);
 	fclose(f);
-	if (err) {
-		free(b);
-		return htr_fail("%s: read error", path);
-	}
+	if (!b)
+		return htr_fail_prefix(path);
 	*buf = b;
 	r->p = b;
 	r->end = b + n;
@@ -406,7 +382,7 @@ htr_model_load(const char *path)
 		goto fail;
 	}
 	m->level = lv;
-	if (!(m->net = htr_net_create(vgsl, nc, 0))) {
+	if (!(m->net = htr_net_create_blank(vgsl, nc))) {
 		htr_fail_prefix(path);
 		goto fail;
 	}

@@ -212,13 +212,16 @@ build(struct htr_net *net, int nclass)
 	return 0;
 }
 
+/* Draws the initial weights from seed (unless !draw: the caller overwrites
+ * every value, and 5 M random draws would be most of loading a model) and
+ * seeds the dropout RNG. */
 static void
-init_params(struct htr_net *net, uint64_t seed)
+init_params(struct htr_net *net, uint64_t seed, int draw)
 {
 	struct htr_rng r;
 
 	htr_rng_seed(&r, seed);
-	for (int i = 0; i < net->nl; i++) {
+	for (int i = 0; draw && i < net->nl; i++) {
 		struct layer *l = &net->l[i];
 		float *p = net->params + l->p;
 		size_t nw;
@@ -266,8 +269,8 @@ init_params(struct htr_net *net, uint64_t seed)
 	htr_rng_seed(&net->rng, seed ^ 0x5eed5eed5eedULL);
 }
 
-struct htr_net *
-htr_net_create(const char *vgsl, int nclass, uint64_t seed)
+static struct htr_net *
+create(const char *vgsl, int nclass, uint64_t seed, int draw)
 {
 	struct htr_net *net = htr_zalloc(1, sizeof *net);
 
@@ -288,8 +291,20 @@ htr_net_create(const char *vgsl, int nclass, uint64_t seed)
 		free(net);
 		return NULL;
 	}
-	init_params(net, seed);
+	init_params(net, seed, draw);
 	return net;
+}
+
+struct htr_net *
+htr_net_create(const char *vgsl, int nclass, uint64_t seed)
+{
+	return create(vgsl, nclass, seed, 1);
+}
+
+struct htr_net *
+htr_net_create_blank(const char *vgsl, int nclass)
+{
+	return create(vgsl, nclass, 0, 0);
 }
 
 void
@@ -310,7 +325,7 @@ htr_net_free(struct htr_net *net)
 struct htr_net *
 htr_net_clone(const struct htr_net *net)
 {
-	struct htr_net *c = htr_net_create(net->vgsl, net->nclass, 0);
+	struct htr_net *c = htr_net_create_blank(net->vgsl, net->nclass);
 
 	if (!c)
 		return NULL;

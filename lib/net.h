@@ -60,6 +60,10 @@ enum htr_net_mode {
  * forget-gate bias 1, batch norm gamma 1 beta 0); the dropout RNG is seeded
  * from it too.  NULL + htr_fail() on a bad string. */
 struct htr_net *htr_net_create(const char *vgsl, int nclass, uint64_t seed);
+/* The same network with its parameters and statistics left unset, for a
+ * caller that fills all htr_net_nstate() of them (loading a model); the
+ * dropout RNG is seeded as by seed 0. */
+struct htr_net *htr_net_create_blank(const char *vgsl, int nclass);
 void htr_net_free(struct htr_net *net);
 /* A new network with net's layers, parameters and batch-norm statistics
  * (no gradients, Adam state or activations): a second copy of a model

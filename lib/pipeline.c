@@ -45,34 +45,15 @@ static char *
 slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t cap = 0, n = 0, k;
+	char *buf;
 
 	if (!f) {
 		htr_fail("%s: cannot open", path);
 		return NULL;
 	}
-	do {
-		if (n + 1 >= cap) {
-			if (!(nb = htr_realloc(buf, cap = 2 * cap + 65536, 1))) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-	} while (k > 0);
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		htr_fail("%s: read error", path);
-		return NULL;
-	}
+	if (!(buf = (char *)htr_read_all(f, SIZE_MAX - 2, len)))
+		htr_fail_prefix(path);
 	fclose(f);
-	buf[n] = '\0';
-	*len = n;
 	return buf;
 }
 

@@ -22,45 +22,15 @@ static int
 read_file(const char *path, char **buf, long *len)
 {
 	FILE *f = fopen(path, "rb");
-	long n = 0, cap = 1 << 16;
-	char *b;
+	size_t n;
 
 	if (!f)
 		return htr_fail("%s: %s", path, strerror(errno));
-	if (!(b = htr_alloc((size_t)cap, 1))) {
-		fclose(f);
-		return -1;
-	}
-	for (;;) {
-		size_t got = fread(b + n, 1, (size_t)(cap - n - 1), f);
-
-		n += (long)got;
-		if (n < cap - 1)
-			break;
-		if (cap >= MAX_FILE) {
-			free(b);
-			fclose(f);
-			return htr_fail("%s: larger than %ld bytes", path,
-			    MAX_FILE);
-		}
-		cap *= 2;
-		char *nb = htr_realloc(b, (size_t)cap, 1);
-		if (!nb) {
-			free(b);
-			fclose(f);
-			return -1;
-		}
-		b = nb;
-	}
-	if (ferror(f)) {
-		free(b);
-		fclose(f);
-		return htr_fail("%s: read error", path);
-	}
+	*buf = (char *)htr_read_all(f, (size_t)MAX_FILE, &n);
 	fclose(f);
-	b[n] = 0;
-	*buf = b;
-	*len = n;
+	if (!*buf)
+		return htr_fail_prefix(path);
+	*len = (long)n;
 	return 0;
 }
 

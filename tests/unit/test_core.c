@@ -1,6 +1,9 @@
-/* test_core.c — errors, tags, RNG and the PGM crop reader/writer. */
+/* test_core.c — errors, reading whole files, tags, RNG and the PGM crop
+ * reader/writer. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "htr.h"
 #include "image.h"
@@ -102,9 +105,60 @@ test_pgm(void)
 	htr_image_free(&im);
 }
 
+/* htr_read_all: a regular file (sized up front), a pipe longer than the
+ * first buffer (grown as it goes), the limit, an empty file. */
+static void
+test_read_all(void)
+{
+	size_t n = 200000, len = 0;
+	unsigned char *want = malloc(n), *got;
+	FILE *f = tmpfile();
+
+	CHECK(want && f);
+	if (!want || !f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		want[i] = (unsigned char)(i * 7 + i / 251);
+	CHECK(fwrite(want, 1, n, f) == n && fflush(f) == 0);
+	rewind(f);
+	got = htr_read_all(f, n, &len);
+	CHECK(got && len == n && !memcmp(got, want, n) && got[n] == 0);
+	free(got);
+	rewind(f);
+	CHECK(!htr_read_all(f, n - 1, &len) &&
+	    strstr(htr_errmsg(), "larger than"));
+	fclose(f);
+
+	int fd[2];
+	CHECK(pipe(fd) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		_exit(write(fd[1], want, n) == (ssize_t)n ? 0 : 1);
+	}
+	close(fd[1]);
+	f = fdopen(fd[0], "rb");
+	CHECK(f != NULL);
+	got = f ? htr_read_all(f, n, &len) : NULL;
+	CHECK(got && len == n && !memcmp(got, want, n) && got[n] == 0);
+	free(got);
+	if (f)
+		fclose(f);
+	waitpid(pid, NULL, 0);
+
+	f = tmpfile();
+	got = f ? htr_read_all(f, 10, &len) : NULL;
+	CHECK(got && len == 0 && got[0] == 0);
+	free(got);
+	if (f)
+		fclose(f);
+	free(want);
+}
+
 int
 main(void)
 {
+	test_read_all();
 	test_tags();
 	test_rng();
 	test_pgm();
