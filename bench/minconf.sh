@@ -15,23 +15,13 @@ for f in "$P/pages.tsv" "$P/train.tsv"; do
 	[ -r "$f" ] || { echo "minconf.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
 done
 [ -x "$top/bin/htr" ] || { echo "minconf.sh: build first (make)" >&2; exit 1; }
-[ -x "$top/build/bench/pagecer" ] || (cd "$top" && make -s build/bench/pagecer) || exit 1
+. "$top/bench/pages.inc"
 out=$top/bench/out/minconf
 mkdir -p "$out"
-cut -f1 "$P/train.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u |
-    awk 'NR % 6 == 1' | head -n 20 > "$out/stems"
+page_stems train | awk 'NR % 2 == 1' | head -n 20 > "$out/stems"
 [ $# -gt 0 ] || set -- 0 0.5 0.55 0.6
 for c in "$@"; do
-	: > "$out/pages.tsv"
-	while read -r stem; do
-		jpg=$P/pages/$stem.jpg
-		[ -r "$jpg" ] || continue
-		ref=$(awk -F'\t' -v p="pages/$stem.jpg" '$1 == p { print $4 }' \
-		    "$P/pages.tsv" | tr '\n' ' ' | sed 's/ *$//')
-		hyp=$("$top/bin/htr" -min-conf "$c" "$jpg" | tr '\n' ' ' |
-		    sed 's/ *$//') || exit 1
-		printf '%s\t%s\t%s\n' "$stem" "$ref" "$hyp" >> "$out/pages.tsv"
-	done < "$out/stems"
 	printf -- '-min-conf %s: ' "$c"
-	"$top/build/bench/pagecer" < "$out/pages.tsv" | tail -n 1
+	page_cer "$out/stems" "$out/pages.tsv" "$top/bin/htr" -min-conf "$c" ||
+	    exit 1
 done
