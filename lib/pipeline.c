@@ -367,9 +367,9 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	 * until htr-segment's binarisation joins letters and lines into
 	 * large blobs and misjudges the glyph height (page AN_0118-0: 70 ->
 	 * 96 px, 22 -> 7 lines found).  Page CER on 55 train writers' pages
-	 * 16.6 -> 15.2 %, on the 16 valid pages 22.3 -> 22.7 %
-	 * (bench/pageprep.sh).  A line image keeps it, as htr-prep's
-	 * default. */
+	 * 16.1 -> 14.5 %, on the 16 valid pages 21.7 -> 22.3 %
+	 * (bench/pageprep.sh, session 7's line model).  A line image keeps
+	 * it, as htr-prep's default. */
 	struct htr_prep_opts po = p->o.prepopts;
 	if (!p->o.line)
 		po.normalize = 0;
