@@ -148,9 +148,10 @@ main(int argc, char **argv)
 	unsigned int seed = 1;
 	long halt = 0, ckpt_steps = 0;
 	float lr = 1e-3f, lr_decay = 1, clip = 0, wd = 0, strength = 0;
+	float dropout = -1;
 	float ckpt_min = 5;
 	float aug[10];
-	unsigned int aug_spec[10], height_spec, lr_spec, seed_spec;
+	unsigned int aug_spec[10], height_spec, lr_spec, seed_spec, dropout_spec;
 	static const char *aug_name[10] = {"aug-scale", "aug-rotate",
 	    "aug-shear", "aug-translate", "aug-elastic", "aug-stroke",
 	    "aug-blur", "aug-noise", "aug-contrast", "aug-clean"};
@@ -178,6 +179,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "lr-decay", OPT_FLOAT, &lr_decay, NULL, 0);
 	OPTENT3(0, "clip", OPT_FLOAT, &clip, NULL, 0);
 	OPTENT3(0, "weight-decay", OPT_FLOAT, &wd, NULL, 0);
+	OPTENT3(0, "dropout", OPT_FLOAT, &dropout, &dropout_spec, 0);
 	OPTENT3(0, "epochs", OPT_INT, &epochs, NULL, 0);
 	OPTENT3(0, "seed", OPT_UINT, &seed, &seed_spec, 0);
 	OPTENT3(0, "augment", OPT_FLOAT, &strength, NULL, 0);
@@ -230,6 +232,8 @@ main(int argc, char **argv)
 	if (!(lr > 0) || !(lr_decay > 0) || patience < 0 || clip < 0 || wd < 0)
 		htr_cli_usage("-lr and -lr-decay must be positive, -patience, "
 		    "-clip and -weight-decay not negative");
+	if (dropout_spec && !(dropout >= 0 && dropout < 1))
+		htr_cli_usage("-dropout must be in [0, 1)");
 	if (valid_src && valid_split)
 		htr_cli_usage("-valid and -valid-split exclude each other");
 	if (resume && !ckpt)
@@ -259,6 +263,7 @@ main(int argc, char **argv)
 	o.lr_decay = lr_decay;
 	o.clip = clip;
 	o.weight_decay = wd;
+	o.dropout = dropout_spec ? dropout : -1;
 	o.epochs = epochs;
 	o.seed = seed;
 	htr_augment_defaults(&o.aug, strength);

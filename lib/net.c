@@ -1,6 +1,7 @@
 /* net.c — a network assembled from VGSL: shapes, parameter and activation
  * arenas, forward/backward over a batch, losses, Adam. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,29 @@ htr_net_clone(const struct htr_net *net)
 	HTR_ASSERT(c->nstate == net->nstate);
 	memcpy(c->params, net->params, net->nstate * sizeof *c->params);
 	return c;
+}
+
+int
+htr_net_set_dropout(struct htr_net *net, float rate)
+{
+	struct htr_vgsl *v = &net->spec;
+	int n = 0;
+
+	if (!(rate >= 0 && rate < 1))
+		return htr_fail("dropout rate %g is not in [0, 1)", rate);
+	for (int i = 0; i < v->nlayer; i++)
+		if (v->layer[i].kind == HTR_VGSL_DROPOUT) {
+			v->layer[i].rate = rate;
+			snprintf(v->layer[i].tok, sizeof v->layer[i].tok,
+			    "Do%g", rate);
+			n++;
+		}
+	for (int i = 0; i < net->nl; i++)
+		if (net->l[i].kind == K_DROP)
+			net->l[i].rate = rate;
+	if (n == 0)
+		return htr_fail("the network %s has no dropout layer", net->vgsl);
+	return htr_vgsl_format(net->vgsl, sizeof net->vgsl, v) < 0 ? -1 : n;
 }
 
 const char *htr_net_vgsl(const struct htr_net *net) { return net->vgsl; }

@@ -70,6 +70,12 @@ void htr_net_free(struct htr_net *net);
  * for another thread.  NULL + htr_fail() when out of memory. */
 struct htr_net *htr_net_clone(const struct htr_net *net);
 
+/* Sets the rate of every dropout layer (the VGSL string follows): a
+ * fine-tuned model regularised more than it was first trained.  Returns
+ * the number of such layers, or -1 (htr_fail) when the rate is outside
+ * [0, 1) or the network has none. */
+int htr_net_set_dropout(struct htr_net *net, float rate);
+
 /* The canonical VGSL string (output class count as built). */
 const char *htr_net_vgsl(const struct htr_net *net);
 

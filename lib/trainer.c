@@ -593,6 +593,7 @@ htr_train_defaults(struct htr_train_opts *o)
 	o->lr_decay = 1;
 	o->epochs = 10;
 	o->seed = 1;
+	o->dropout = -1;
 	o->ckpt_minutes = 5;
 	o->report_s = 2;
 }
@@ -903,6 +904,8 @@ resume_fail:
 			}
 		}
 		net = model->net;
+		if (o->dropout >= 0 && htr_net_set_dropout(net, o->dropout) < 0)
+			goto out;
 		htr_rng_seed(&st.order, o->seed ^ 0x6f72646572ULL);
 		htr_rng_seed(&st.aug, o->seed ^ 0x617567ULL);
 		st.best = 2;

@@ -162,6 +162,8 @@ struct htr_train_opts {
 	float lr, lr_decay;     /* lr * lr_decay^(epoch-1) */
 	float clip;             /* global gradient norm clip, 0: off */
 	float weight_decay;
+	float dropout;          /* every dropout layer's rate; < 0: as the
+	                           network says (ignored on resume) */
 	int epochs;
 	uint64_t seed;
 	struct htr_augment aug;

@@ -62,6 +62,12 @@ if [ -n "$SETS" ]; then
 		cat "$work/$set-valid.tsv" >> "$work/valid.tsv"
 	done
 fi
+# DROPOUT= sets every dropout layer's rate (e.g. 0.5 to regularise a model
+# that reads its training lines far better than unseen ones); WD= adds
+# decoupled weight decay.
+REG=
+[ -n "$DROPOUT" ] && REG="-dropout $DROPOUT"
+[ -n "$WD" ] && REG="$REG -weight-decay $WD"
 resume=
 if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
 start=$(date +%s)
@@ -72,7 +78,7 @@ bin/htr-train $src -level line -height 48 \
     -train "$work/train.tsv" -valid "$work/valid.tsv" \
     -batch 16 -lr ${LR:-0.001} -lr-decay ${LR_DECAY:-0.9} -clip 5 -seed 1 \
     -aug-scale 0.1 -aug-rotate 1.5 -aug-shear 0.3 -aug-translate 0.03 \
-    -aug-elastic 1 -aug-clean 0.3 $AUG \
+    -aug-elastic 1 -aug-clean 0.3 $AUG $REG \
     -epochs ${EPOCHS:-40} -patience 8 -threads ${THREADS:-2} \
     -checkpoint "$work/ckpt" -log "$work/train.csv" -plot "$work/curve.png" \
     -o "$out" $resume

@@ -313,6 +313,52 @@ test_padding(void)
 	htr_net_free(net);
 }
 
+/* -dropout: every Do layer's rate changes, the string follows, the
+ * weights stay; rate 0 in training mode computes what evaluation does. */
+static void
+test_set_dropout(void)
+{
+	struct htr_net *net = htr_net_create("[1,8,0,1 Cr3,3,4 Mp2,2 Do0.2 "
+	    "Lbx5 Do0.2 Lbx5 O1c5]", 0, 5);
+	int widths[2] = { 16, 12 }, T, N, C;
+	float *x = batch(2, 1, 8, 16, widths), *keep;
+	size_t np;
+
+	CHECK(net != NULL);
+	if (!net)
+		return;
+	np = htr_net_nparams(net);
+	CHECK(htr_net_forward(net, x, 2, 16, widths, HTR_NET_EVAL) == 0);
+	const float *y = htr_net_output(net, &T, &N, &C);
+	keep = malloc((size_t)T * N * C * sizeof *keep);
+	memcpy(keep, y, (size_t)T * N * C * sizeof *keep);
+	CHECK(htr_net_set_dropout(net, 0.5f) == 2);
+	CHECK(strstr(htr_net_vgsl(net), "Do0.5 Lbx5 Do0.5 Lbx5") != NULL);
+	CHECK(strstr(htr_net_vgsl(net), "Do0.2") == NULL);
+	CHECK(htr_net_nparams(net) == np);
+	CHECK(htr_net_forward(net, x, 2, 16, widths, HTR_NET_TRAIN) == 0);
+	y = htr_net_output(net, NULL, NULL, NULL);
+	double md = 0;
+	for (int i = 0; i < T * N * C; i++)
+		md = fmax(md, fabs(y[i] - keep[i]));
+	CHECKF(md > 1e-3, "dropout 0.5 changed the output by only %g", md);
+	CHECK(htr_net_set_dropout(net, 0) == 2);
+	CHECK(htr_net_forward(net, x, 2, 16, widths, HTR_NET_TRAIN) == 0);
+	y = htr_net_output(net, NULL, NULL, NULL);
+	md = 0;
+	for (int i = 0; i < T * N * C; i++)
+		md = fmax(md, fabs(y[i] - keep[i]));
+	CHECKF(md < 1e-5, "dropout 0 in training differs by %g", md);
+	CHECK(htr_net_set_dropout(net, 1) == -1);
+	CHECK(strstr(htr_errmsg(), "not in [0, 1)") != NULL);
+	htr_net_free(net);
+	net = htr_net_create("[1,8,0,1 Cr3,3,4 Mp2,2 Lbx5 O1c5]", 0, 5);
+	CHECK(net && htr_net_set_dropout(net, 0.3f) == -1);
+	CHECK(strstr(htr_errmsg(), "no dropout layer") != NULL);
+	htr_net_free(net);
+	free(x), free(keep);
+}
+
 /* ---- training ------------------------------------------------------------ */
 
 /* Runs steps of training on the toy task from data seed; losses[] gets
@@ -467,6 +513,7 @@ main(void)
 	test_params();
 	test_grad_net();
 	test_padding();
+	test_set_dropout();
 	test_threads();
 	test_determinism();
 	test_resume();
