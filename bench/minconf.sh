@@ -11,11 +11,8 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 HTR_DATA=${HTR_DATA:-$top/../shared/data}
 P=$HTR_DATA/poilus
-for f in "$P/pages.tsv" "$P/train.tsv"; do
-	[ -r "$f" ] || { echo "minconf.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
-done
-[ -x "$top/bin/htr" ] || { echo "minconf.sh: build first (make)" >&2; exit 1; }
 . "$top/bench/pages.inc"
+page_check minconf.sh pages.tsv train.tsv
 out=$top/bench/out/minconf
 mkdir -p "$out"
 page_stems train | awk 'NR % 2 == 1' | head -n 20 > "$out/stems"

@@ -32,10 +32,8 @@ HTR_DATA=${HTR_DATA:-$top/../shared/data}
 P=$HTR_DATA/poilus
 m=
 case $1 in *.htrm) m="-m $1"; shift ;; esac
-for f in "$P/pages.tsv" "$P/valid.tsv"; do
-	[ -r "$f" ] || { echo "page.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
-done
-[ -x "$top/bin/htr" ] || { echo "page.sh: build first (make)" >&2; exit 1; }
+. "$top/bench/pages.inc"
+page_check page.sh pages.tsv valid.tsv
 for b in pagecer pagespeed; do
 	[ -x "$top/build/bench/$b" ] || (cd "$top" && make -s build/bench/$b) ||
 	    exit 1
@@ -44,7 +42,7 @@ out=$top/bench/out/page
 mkdir -p "$out"
 echo "htr options: ${m:-(default model)} $*"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load $(cut -d' ' -f1 /proc/loadavg)"
-cut -f1 "$P/valid.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u > "$out/stems"
+page_stems valid > "$out/stems"
 : > "$out/pages.tsv"
 total=0 npage=0
 while read -r stem; do

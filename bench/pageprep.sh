@@ -11,11 +11,8 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 HTR_DATA=${HTR_DATA:-$top/../shared/data}
 P=$HTR_DATA/poilus
-for f in "$P/pages.tsv" "$P/train.tsv" "$P/valid.tsv"; do
-	[ -r "$f" ] || { echo "pageprep.sh: $f: not readable (set HTR_DATA)" >&2; exit 1; }
-done
-[ -x "$top/bin/htr" ] || { echo "pageprep.sh: build first (make)" >&2; exit 1; }
 . "$top/bench/pages.inc"
+page_check pageprep.sh pages.tsv train.tsv valid.tsv
 out=$top/bench/out/pageprep
 mkdir -p "$out"
 stretched() { "$top/bin/htr-prep" "$1" | "$top/bin/htr" -noprep; }
