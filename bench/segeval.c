@@ -6,8 +6,9 @@
  * (the layout of poilus/pages.tsv); a page is known by its file name
  * without directories and extension (its stem).  MANIFEST has one row per
  * segmented page, "stem<TAB>crops<TAB>seconds": crops is the PGM stream
- * htr-segment wrote for that page (line level; the box= tags are read),
- * seconds the time it took.  Prints per page and overall (micro-averaged)
+ * htr-segment wrote for that page (line level; the box= tags are read,
+ * and a crop of a page htr-prep deskewed has its box turned back onto the
+ * scan by its deskew= tag), seconds the time it took.  Prints per page and overall (micro-averaged)
  * precision, recall and F1 of one-to-one matches at IoU >= T (0.5), and
  * the mean seconds per page.
  *
@@ -36,7 +37,9 @@
 
 #include "htr.h"
 #include "image.h"
+#include "prep.h"
 #include "segment.h"
+#include "tag.h"
 
 struct gt {
 	char stem[256];
@@ -335,7 +338,13 @@ main(int argc, char **argv)
 		}
 		while (!base && (r = htr_pgm_read(f, &im)) == 1) {
 			int b[4];
+			char dsk[HTR_TAG_MAX];
 			if (htr_tag_box(im.tags, b) == 0) {
+				/* a page htr-prep deskewed: the box on the
+				 * scan, where the true boxes are */
+				if (!htr_tag_get(im.tags, "deskew", dsk,
+				    sizeof dsk) && htr_prep_unrotate_box(b, dsk))
+					die(crops);
 				if (!(found = realloc(found, (nf + 1) *
 				    sizeof *found)))
 					return perror("segeval"), 1;

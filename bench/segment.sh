@@ -1,13 +1,16 @@
 #!/bin/sh
-# Line detection on real pages: runs htr-segment on the Poilus page scans and
+# Line detection on real pages: runs htr-segment on the Poilus page scans as
+# htr does (after htr-prep -nonormalize: background flattened, page
+# deskewed; boxes turned back onto the scan by the crops' deskew= tag) and
 # scores its line boxes against poilus/pages.tsv (precision, recall, F1 of
 # one-to-one matches at IoU >= 0.5, per page and overall, and the
 # unmatched lines and boxes by group: missed, nearly found (and these by
 # the side where the box is off), outside the
 # true lines...) with build/bench/segeval -groups, plus seconds per page
-# (one htr-segment process per page, JPEG decoding excluded).  Baseline in
-# the same run: a plain horizontal projection profile of the whole page
-# (segeval -baseline).
+# (htr-prep and htr-segment, JPEG decoding excluded).  Then htr-segment on
+# the page as scanned (no htr-prep), and a baseline in the same run: a
+# plain horizontal projection profile of the whole page (segeval
+# -baseline).
 #
 #	bench/segment.sh [valid|train|all]     (default: valid, then train)
 #
@@ -19,6 +22,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 HTR_DATA=${HTR_DATA:-$top/../shared/data}
 P=$HTR_DATA/poilus
 seg=$top/bin/htr-segment
+prep=$top/bin/htr-prep
 eval=$top/build/bench/segeval
 sets=${1:-valid train}
 [ "$1" = all ] && sets="valid train"
@@ -35,6 +39,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*
 for set in $sets; do
 	cut -f1 "$P/$set.tsv" | sed 's,.*/,,; s,__.*,,' | sort -u > "$out/$set.stems"
 	: > "$out/$set.manifest"
+	: > "$out/$set.rawman"
 	: > "$out/$set.base"
 	while read -r stem; do
 		jpg=$P/pages/$stem.jpg
@@ -42,14 +47,21 @@ for set in $sets; do
 		pgm=$out/$stem.pgm
 		[ -s "$pgm" ] || jpegtopnm "$jpg" 2>/dev/null | ppmtopgm > "$pgm"
 		t0=$(now)
-		"$seg" "$pgm" > "$out/$stem.crops" || exit 1
+		"$prep" -nonormalize "$pgm" | "$seg" > "$out/$stem.crops" ||
+		    exit 1
 		t1=$(now)
+		"$seg" "$pgm" > "$out/$stem.raw" || exit 1
+		t2=$(now)
 		printf '%s\t%s\t%s\n' "$stem" "$out/$stem.crops" \
 		    "$(echo "$t1 - $t0" | bc -l)" >> "$out/$set.manifest"
+		printf '%s\t%s\t%s\n' "$stem" "$out/$stem.raw" \
+		    "$(echo "$t2 - $t1" | bc -l)" >> "$out/$set.rawman"
 		printf '%s\t%s\n' "$stem" "$pgm" >> "$out/$set.base"
 	done < "$out/$set.stems"
-	echo "== $set pages: htr-segment"
+	echo "== $set pages: htr-prep -nonormalize | htr-segment (as htr does)"
 	"$eval" -groups "$P/pages.tsv" < "$out/$set.manifest" || exit 1
+	echo "== $set pages: htr-segment on the page as scanned"
+	"$eval" "$P/pages.tsv" < "$out/$set.rawman" | tail -n 1 || exit 1
 	echo "== $set pages: baseline (whole-page horizontal projection profile)"
 	"$eval" -baseline "$P/pages.tsv" < "$out/$set.base" | tail -n 1 || exit 1
 done

@@ -35,13 +35,17 @@ write_crops(const struct htr_segment *s, const struct htr_image *page,
 	for (int i = 0; i < n; i++) {
 		if (htr_segment_crop(&crop, s, page, &v[i], margin))
 			return -1;
-		char tags[HTR_TAG_MAX] = "";
+		char tags[HTR_TAG_MAX] = "", dsk[HTR_TAG_MAX];
+		/* the page's deskew= (htr-prep) maps the box back to the
+		 * scan as it was */
 		if (htr_tag_set(tags, "src", src) ||
-		    htr_tag_setf(tags, "page", "%ld", pageno)) {
+		    htr_tag_setf(tags, "page", "%ld", pageno) ||
+		    (!htr_tag_get(page->tags, "deskew", dsk, sizeof dsk) &&
+		    htr_tag_set(tags, "deskew", dsk))) {
 			htr_image_free(&crop);
 			return -1;
 		}
-		/* src= and page= first, then line= word= char= box= */
+		/* src= page= (deskew=) first, then line= word= char= box= */
 		if (strlen(tags) + 1 + strlen(crop.tags) >= HTR_TAG_MAX) {
 			htr_image_free(&crop);
 			return htr_fail("tags of crop %d do not fit in %d bytes",

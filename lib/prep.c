@@ -1,11 +1,13 @@
 /* prep.c — preprocessing of page, line and word images (see prep.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "htr.h"
 #include "par.h"
 #include "prep.h"
+#include "tag.h"
 
 #define DEG (3.14159265358979323846 / 180)
 
@@ -868,6 +870,7 @@ htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg)
 {
 	struct htr_image tmp;
 	double a;
+	int w, h;
 
 	if (htr_prep_skew(im, maxdeg, &a))
 		return -1;
@@ -875,9 +878,41 @@ htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg)
 		*deg = a;
 	if (fabs(a) < 0.1)
 		return 0;
+	w = im->w, h = im->h;
 	if (htr_prep_rotate(&tmp, im, -a, 255))
 		return -1;
 	take(im, &tmp);
+	return htr_tag_setf(im->tags, "deskew", "%.2f,%d,%d", a, w, h);
+}
+
+int
+htr_prep_unrotate_box(int box[4], const char *deskew)
+{
+	double a, c, s, ow, oh, lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+	int w, h, n = 0;
+
+	if (sscanf(deskew, "%lf,%d,%d%n", &a, &w, &h, &n) != 3 || deskew[n] ||
+	    !(fabs(a) <= 90) || w < 1 || h < 1)
+		return htr_fail("deskew=%s: not DEG,WIDTH,HEIGHT", deskew);
+	/* the rotation by -a of htr_prep_rotate and its output size */
+	c = cos(-a * DEG), s = sin(-a * DEG);
+	ow = lround(ceil(fabs(w * c) + fabs(h * s) - 1e-6));
+	oh = lround(ceil(fabs(w * s) + fabs(h * c) - 1e-6));
+	for (int k = 0; k < 4; k++) {
+		double dx = box[0] + (k & 1 ? box[2] : 0) - ow / 2;
+		double dy = box[1] + (k & 2 ? box[3] : 0) - oh / 2;
+		double p[2] = { dx * c - dy * s + w / 2.0,
+		    dx * s + dy * c + h / 2.0 };
+		for (int d = 0; d < 2; d++) {
+			if (p[d] < lo[d]) lo[d] = p[d];
+			if (p[d] > hi[d]) hi[d] = p[d];
+		}
+	}
+	lo[0] = fmax(0, floor(lo[0])), lo[1] = fmax(0, floor(lo[1]));
+	hi[0] = fmin(w, ceil(hi[0])), hi[1] = fmin(h, ceil(hi[1]));
+	box[0] = (int)lo[0], box[1] = (int)lo[1];
+	box[2] = hi[0] > lo[0] ? (int)(hi[0] - lo[0]) : 0;
+	box[3] = hi[1] > lo[1] ? (int)(hi[1] - lo[1]) : 0;
 	return 0;
 }
 
@@ -1211,6 +1246,10 @@ htr_prep_run(struct htr_image *im, const struct htr_prep_opts *o,
 		return -1;
 	if (o->deslant && htr_prep_deslant(im, o->maxslant, &info->slant))
 		return -1;
+	/* a sheared or rescaled image no longer has the geometry its
+	 * deskew= tag describes */
+	if (o->deslant || o->height > 0 || o->scale > 0)
+		htr_tag_del(im->tags, "deskew");
 	if (o->height > 0 && htr_prep_scale_height(im, o->height))
 		return -1;
 	if (o->scale > 0 && htr_prep_scale(im, o->scale))

@@ -99,9 +99,17 @@ int  htr_prep_skew(const struct htr_image *im, double maxdeg, double *deg);
  * refined to 0.1.  Meant for lines and words.  Returns 0 or -1. */
 int  htr_prep_slant(const struct htr_image *im, double maxdeg, double *deg);
 /* Measure, then undo: rotate by -skew (shear by -slant) in place when the
- * angle is at least 0.1 degrees; *deg (may be NULL) gets the angle. */
+ * angle is at least 0.1 degrees; *deg (may be NULL) gets the angle.  A
+ * rotated image gets the tag deskew=DEG,W,H: the angle and its size
+ * before, which htr_prep_unrotate_box needs (htr_prep_run drops it again
+ * when it then deslants or rescales the image). */
 int  htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg);
 int  htr_prep_deslant(struct htr_image *im, double maxdeg, double *deg);
+/* Where box (x, y, w, h) of an image that htr_prep_deskew rotated lies
+ * in the image before: the bounding box of its four corners turned back,
+ * clipped to that image.  deskew is the rotated image's deskew= tag;
+ * returns 0, or -1 (htr_fail) when it is malformed. */
+int  htr_prep_unrotate_box(int box[4], const char *deskew);
 
 /* ---- cleaning (connected components of the ink, 8-connected) ---- */
 

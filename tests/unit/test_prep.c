@@ -9,6 +9,7 @@
 #include "htr.h"
 #include "image.h"
 #include "prep.h"
+#include "tag.h"
 #include "rng.h"
 #include "t.h"
 
@@ -468,7 +469,21 @@ test_chain(void)
 	CHECK(info.inverted == 1);
 	CHECK_NEAR(info.skew, 5, 0.5, 0);
 	CHECK(!htr_prep_is_inverted(&im));
-	CHECK(!strcmp(im.tags, "src=p.png"));
+	/* the rotation is recorded, and turns boxes back onto the input:
+	 * the whole output is the whole input, its centre the centre */
+	char dsk[64];
+	int box[4] = { 0, 0, im.w, im.h };
+	CHECK(!strncmp(im.tags, "src=p.png deskew=", 17));
+	CHECK(htr_tag_get(im.tags, "deskew", dsk, sizeof dsk) == 0);
+	CHECK(htr_prep_unrotate_box(box, dsk) == 0);
+	CHECK(box[0] == 0 && box[1] == 0 && box[2] == w && box[3] == h);
+	box[0] = im.w / 2 - 1, box[1] = im.h / 2 - 1, box[2] = box[3] = 2;
+	CHECK(htr_prep_unrotate_box(box, dsk) == 0);
+	CHECKF(abs(box[0] - (w / 2 - 2)) <= 1 && abs(box[1] - (h / 2 - 2)) <= 1 &&
+	    box[2] <= 4 && box[3] <= 4, "centre box %d,%d,%d,%d", box[0],
+	    box[1], box[2], box[3]);
+	CHECK(htr_prep_unrotate_box(box, "5,500") == -1);
+	CHECK(htr_prep_unrotate_box(box, "5,500,400x") == -1);
 	htr_image_free(&im);
 
 	render_rotated(&im, b, w, h, 0);
