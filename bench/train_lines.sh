@@ -1,6 +1,8 @@
 #!/bin/sh
 # Training throughput (lines/s) of the line recognizers on real Poilus lines:
-# examples/lines-wide.vgsl (the shipped models/line.htrm's network) and
+# examples/lines-wide.vgsl (the shipped models/line.htrm's network),
+# examples/lines-ref.vgsl (the size of the PyTorch CRNN issue #5 compares
+# with: 5 convolutions of 32-128 with batch norm, 2 BiLSTMs of 192) and
 # examples/lines-small.vgsl (the fastest), or only $NET if set, with
 # the recipe's batch (16), height (48) and augmentation
 # (models/recipes/line.sh), with 1 and 2 threads, and where the time goes
@@ -26,7 +28,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # every 4th training line (623 lines: all widths, many writers)
 awk -v d="$data/poilus/" 'NR % 4 == 1 { print d $0 }' "$data/poilus/train.tsv" \
     > "$tmp/lines.tsv"
-for net in ${NET:-examples/lines-wide.vgsl examples/lines-small.vgsl}; do
+for net in ${NET:-examples/lines-wide.vgsl examples/lines-ref.vgsl \
+    examples/lines-small.vgsl}; do
 	for t in 1 2; do
 		echo "== $net, OPENBLAS_NUM_THREADS=$t"
 		OPENBLAS_NUM_THREADS=$t build/bench/train_lines \
