@@ -82,8 +82,9 @@ struct htr_pipeline_opts {
  * the whole process, all its threads (c_: on a busy machine the better
  * measure of the work done). */
 struct htr_pipeline_info {
-	int w, h;               /* the preprocessed image's size (the boxes
-	                         * are in its pixels) */
+	int w, h;               /* the preprocessed image's size (deskewing
+	                         * grows it; the boxes of the transcript are
+	                         * turned back onto the input image) */
 	double skew;            /* skew measured by deskewing, degrees */
 	int inverted;           /* 1 if it was light ink on dark */
 	int nline;              /* text lines found and read */

@@ -568,8 +568,10 @@ fill_result(struct htr_recog_result *res, struct htr_result *pr,
 	};
 	const struct htr_transcript *tr = &pr->tr;
 
-	res->box_width = pr->info.w;
-	res->box_height = pr->info.h;
+	/* the boxes are on the image as sent (pipeline.h: a deskewed
+	 * page's are turned back onto it) */
+	res->box_width = res->width;
+	res->box_height = res->height;
 	res->ms_prep = pr->info.t_prep * 1e3;
 	res->ms_segment = pr->info.t_segment * 1e3;
 	res->ms_recognize = pr->info.t_recognize * 1e3;

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "htr.h"
+#include "prep.h"
 #include "tag.h"
 #include "transcript.h"
 
@@ -95,7 +96,11 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 	long page = htr_tag_int(tags, "page", 0);
 	long line = htr_tag_int(tags, "line", -1);
 	struct htr_tline *l = tr->nline ? &tr->line[tr->nline - 1] : NULL;
-	int rbox[4], hasbox = htr_tag_box(tags, rbox) == 0;
+	int rbox[4], hasbox = htr_tag_box(tags, rbox) == 0, lbox[4];
+	/* a line cut from a page htr-prep deskewed: its boxes are turned
+	 * back onto the page as scanned */
+	char dsk[HTR_TAG_MAX];
+	int turn = hasbox && !htr_tag_get(tags, "deskew", dsk, sizeof dsk);
 
 	htr_tag_get(tags, "src", src, sizeof src);
 	if (!l || line < 0 || l->line != line || !same_page(l, src, page)) {
@@ -128,7 +133,10 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 		 * the line's box (no better guess) */
 		memcpy(rbox, l->box, sizeof rbox);
 	}
-	box_union(l->box, rbox, l->nrec == 0);
+	memcpy(lbox, rbox, sizeof lbox);
+	if (turn && htr_prep_unrotate_box(lbox, dsk))
+		return -1;
+	box_union(l->box, lbox, l->nrec == 0);
 	l->nrec++;
 
 	/* the record's text, trimmed, joined to the line by a space */
@@ -185,6 +193,8 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 		c->box[1] = rbox[1];
 		c->box[2] = x1 > x0 ? (int)(x1 - x0) : 1;
 		c->box[3] = rbox[3];
+		if (turn && htr_prep_unrotate_box(c->box, dsk))
+			return -1;
 		box_union(w->box, c->box, w->nc == 0);
 		w->conf += c->conf;
 		w->nc++;

@@ -9,6 +9,7 @@
 #include "decode.h"
 #include "htr.h"
 #include "lm.h"
+#include "prep.h"
 #include "rng.h"
 #include "transcript.h"
 #include "wordlm.h"
@@ -444,6 +445,25 @@ test_transcript(void)
 	FILE *f = tmpfile();
 	CHECK(htr_transcript_write(f, &tr, HTR_FORMAT_PAGE) == 0);
 	fclose(f);
+	/* a line of a page htr-prep deskewed by 3 degrees: its box and its
+	 * characters' are turned back onto the scan (1000 x 800 before) */
+	struct htr_transcript tr2;
+	int lb[4] = {100, 50, 200, 40};
+	htr_transcript_init(&tr2);
+	CHECK(htr_transcript_add(&tr2, "src=p.png deskew=3.00,1000,800 line=0 "
+	    "box=100,50,200,40", &d, &a, T) == 0);
+	CHECK(htr_prep_unrotate_box(lb, "3.00,1000,800") == 0);
+	CHECK(!memcmp(tr2.line[0].box, lb, sizeof lb));
+	CHECK(lb[3] > 40 && lb[1] != 50);
+	for (long i = 0; i < tr2.nch; i++) {
+		const int *b = tr2.ch[i].box;
+		CHECK(b[0] >= lb[0] && b[1] >= lb[1] && b[0] + b[2] <= lb[0] +
+		    lb[2] && b[1] + b[3] <= lb[1] + lb[3]);
+	}
+	CHECK(htr_transcript_add(&tr2, "src=p.png deskew=3.00 line=1 "
+	    "box=100,50,200,40", &d, &a, T) == -1);
+	CHECK(strstr(htr_errmsg(), "deskew=3.00") != NULL);
+	htr_transcript_free(&tr2);
 	/* a second page makes PAGE XML refuse */
 	CHECK(htr_transcript_add(&tr, "src=q.png line=0", &d, &a, T) == 0);
 	f = tmpfile();
