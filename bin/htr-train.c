@@ -136,12 +136,43 @@ summary(const char *vgsl, int nclass, uint64_t seed)
 	htr_net_free(net);
 }
 
+/* -average A,B,...: the mean of those models' weights into -o. */
+static int
+average_models(const char *list, const char *out, int training)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	const char **paths = calloc(strlen(list) / 2 + 2, sizeof *paths);
+	struct htr_model *m;
+	int n = 0;
+
+	if (!copy || !paths)
+		htr_cli_fatal("out of memory");
+	if (training)
+		htr_cli_usage("-average takes only -o (no -net, -init, -train "
+		    "or -resume)");
+	if (!out)
+		htr_cli_usage("-o model.htrm is required");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",",
+	    &save))
+		paths[n++] = tok;
+	if (n < 2)
+		htr_cli_usage("-average needs two models or more, "
+		    "comma-separated");
+	if (!(m = htr_model_average(paths, n)) || htr_model_save(m, out))
+		htr_cli_die(NULL);
+	htr_model_free(m);
+	free(paths);
+	free(copy);
+	return htr_cli_finish();
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *train_src = NULL, *valid_src = NULL;
 	const char *net_arg = NULL, *init = NULL, *level = NULL, *out = NULL;
 	const char *ckpt = NULL, *log = NULL, *plot = NULL, *alpha_arg = NULL;
+	const char *average = NULL;
 	unsigned int valid_split = 0, resume = 0, summ = 0;
 	int height = 0, batch = 16, epochs = 10, threads = 0, patience = 0;
 	int classes = 0;
@@ -196,6 +227,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "log", OPT_STRING, &log, NULL, 0);
 	OPTENT3(0, "plot", OPT_STRING, &plot, NULL, 0);
 	OPTENT3(0, "summary", OPT_FLAG, NULL, &summ, 0);
+	OPTENT3(0, "average", OPT_STRING, &average, NULL, 0);
 	OPTENT3(0, "classes", OPT_INT, &classes, NULL, 0);
 	OPTENT3(0, "quiet", OPT_FLAG, NULL, &quiet, 0);
 	htr_cli_parse(&argc, argv, option_def);
@@ -204,6 +236,9 @@ main(int argc, char **argv)
 
 	if (argc > 1)
 		htr_cli_usage("unexpected argument '%s'", argv[1]);
+	if (average)
+		return average_models(average, out, net_arg || init ||
+		    train_src || resume);
 	if (!net_arg && !resume && !init)
 		htr_cli_usage("-net (or -init model.htrm) is required");
 	if (init && alpha_arg)

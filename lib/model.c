@@ -493,3 +493,71 @@ out:
 	free(buf);
 	return rc;
 }
+
+struct htr_model *
+htr_model_average(const char *const *paths, int n)
+{
+	struct htr_model *avg = NULL, *m = NULL;
+	double *sum = NULL;
+	size_t ns = 0, plen;
+	char *prov = NULL;
+
+	if (n < 1) {
+		htr_fail("no models to average");
+		return NULL;
+	}
+	if (!(avg = htr_model_load(paths[0])))
+		return NULL;
+	ns = htr_net_nstate(avg->net);
+	if (!(sum = htr_alloc(ns ? ns : 1, sizeof *sum)))
+		goto fail;
+	for (size_t i = 0; i < ns; i++)
+		sum[i] = htr_net_params(avg->net)[i];
+	for (int k = 1; k < n; k++) {
+		const float *p;
+		int same;
+
+		if (!(m = htr_model_load(paths[k])))
+			goto fail;
+		same = m->nclass == avg->nclass && m->level == avg->level &&
+		    !strcmp(htr_net_vgsl(m->net), htr_net_vgsl(avg->net));
+		for (int c = 0; same && c < m->nclass; c++)
+			same = !strcmp(m->alphabet[c], avg->alphabet[c]);
+		if (!same) {
+			htr_fail("%s: not the network, alphabet and level of %s",
+			    paths[k], paths[0]);
+			goto fail;
+		}
+		p = htr_net_params(m->net);
+		for (size_t i = 0; i < ns; i++)
+			sum[i] += p[i];
+		htr_model_free(m);
+		m = NULL;
+	}
+	for (size_t i = 0; i < ns; i++)
+		htr_net_params(avg->net)[i] = (float)(sum[i] / n);
+	plen = strlen(avg->provenance) + 64;
+	for (int k = 0; k < n; k++)
+		plen += strlen(paths[k]) + 1;
+	if (!(prov = htr_alloc(plen, 1)))
+		goto fail;
+	snprintf(prov, plen, "%s%saverage of %d models:", avg->provenance,
+	    *avg->provenance ? "\n" : "", n);
+	for (int k = 0; k < n; k++) {
+		strcat(prov, " ");
+		strcat(prov, paths[k]);
+	}
+	if (strlen(prov) > HTR_MODEL_PROVMAX)   /* too long to name them */
+		strchr(prov + strlen(avg->provenance) + 1, ':')[0] = 0;
+	if (htr_model_set_provenance(avg, prov))
+		goto fail;
+	free(prov);
+	free(sum);
+	return avg;
+fail:
+	free(prov);
+	free(sum);
+	htr_model_free(m);
+	htr_model_free(avg);
+	return NULL;
+}

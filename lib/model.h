@@ -56,6 +56,14 @@ int htr_model_save(const struct htr_model *m, const char *path);
  * truncated file, with a hint. */
 struct htr_model *htr_model_load(const char *path);
 
+/* The mean of n models' weights and batch-norm statistics (checkpoints
+ * of one run, or models fine-tuned from one model): a model that often
+ * reads better than each of them.  They must have the same network
+ * string, alphabet and level; the result takes the first one's
+ * provenance, with a line naming the files appended.  NULL + htr_fail()
+ * naming the file that does not fit. */
+struct htr_model *htr_model_average(const char *const *paths, int n);
+
 /* Level names "char", "word", "line" <-> enum; -1 if unknown. */
 const char *htr_level_name(int level);
 int htr_level_parse(const char *name);

@@ -1,6 +1,7 @@
 /* test_model.c — model file round trip; corrupt, truncated, foreign and
  * future files are one-line errors; atomic saving leaves no debris. */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,56 @@ test_atomic(void)
 	CHECK(debris == 0);
 }
 
+/* The mean of two models of one network, and the refusals. */
+static void
+test_average(void)
+{
+	const char *alpha[5] = { "", "a", "é", "’", "b" };
+	const char *vgsl = "[1,16,0,1 Cr3,3,4 Bnr Mp2,2 Lbx6 O1c5]";
+	struct htr_model *a = htr_model_new(htr_net_create(vgsl, 0, 1), alpha,
+	    5, HTR_LEVEL_LINE, "run a");
+	struct htr_model *b = htr_model_new(htr_net_create(vgsl, 0, 2), alpha,
+	    5, HTR_LEVEL_LINE, "run b");
+	struct htr_model *c = htr_model_new(htr_net_create("[1,16,0,1 Cr3,3,4 "
+	    "Bnr Mp2,2 Lbx7 O1c5]", 0, 1), alpha, 5, HTR_LEVEL_LINE, "");
+	float x[16 * 20];
+
+	CHECK(a && b && c);
+	if (!a || !b || !c)
+		return;
+	for (int i = 0; i < 16 * 20; i++)
+		x[i] = (i * 5 % 11) / 11.0f;
+	/* different batch-norm statistics too */
+	CHECK(htr_net_forward(b->net, x, 1, 20, NULL, HTR_NET_TRAIN) == 0);
+	CHECK(htr_model_save(a, path("a.htrm")) == 0);
+	CHECK(htr_model_save(b, path("b.htrm")) == 0);
+	CHECK(htr_model_save(c, path("c.htrm")) == 0);
+	char pa[4096], pb[4096], pc[4096];
+	snprintf(pa, sizeof pa, "%s", path("a.htrm"));
+	snprintf(pb, sizeof pb, "%s", path("b.htrm"));
+	snprintf(pc, sizeof pc, "%s", path("c.htrm"));
+	const char *ab[2] = { pa, pb }, *ac[2] = { pa, pc };
+	struct htr_model *m = htr_model_average(ab, 2);
+	CHECKF(m != NULL, "%s", htr_errmsg());
+	if (m) {
+		const float *u = htr_net_params(a->net), *v =
+		    htr_net_params(b->net), *w = htr_net_params(m->net);
+		double md = 0;
+		for (size_t i = 0; i < htr_net_nstate(m->net); i++)
+			md = fmax(md, fabs(w[i] - 0.5 * ((double)u[i] + v[i])));
+		CHECKF(md < 1e-6, "the mean is off by %g", md);
+		CHECK(!strncmp(m->provenance, "run a\naverage of 2 models: ",
+		    27) && strstr(m->provenance, "b.htrm") != NULL);
+		CHECK(m->nclass == 5 && !strcmp(m->alphabet[2], "é"));
+	}
+	htr_model_free(m);
+	CHECK(htr_model_average(ac, 2) == NULL);
+	CHECK(strstr(htr_errmsg(), "c.htrm: not the network") != NULL);
+	htr_model_free(a);
+	htr_model_free(b);
+	htr_model_free(c);
+}
+
 int
 main(void)
 {
@@ -223,5 +274,6 @@ main(void)
 	test_roundtrip();
 	test_bad_files();
 	test_atomic();
+	test_average();
 	return T_DONE();
 }
