@@ -173,7 +173,7 @@ main(int argc, char **argv)
 	const char *net_arg = NULL, *init = NULL, *level = NULL, *out = NULL;
 	const char *ckpt = NULL, *log = NULL, *plot = NULL, *alpha_arg = NULL;
 	const char *average = NULL;
-	unsigned int valid_split = 0, resume = 0, summ = 0;
+	unsigned int valid_split = 0, resume = 0, summ = 0, keep_epochs = 0;
 	int height = 0, batch = 16, epochs = 10, threads = 0, patience = 0;
 	int classes = 0;
 	unsigned int seed = 1;
@@ -223,6 +223,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "checkpoint-minutes", OPT_FLOAT, &ckpt_min, NULL, 0);
 	OPTENT3(0, "checkpoint-steps", OPT_LONG, &ckpt_steps, NULL, 0);
 	OPTENT3(0, "resume", OPT_FLAG, NULL, &resume, 0);
+	OPTENT3(0, "keep-epochs", OPT_FLAG, NULL, &keep_epochs, 0);
 	OPTENT3(0, "halt-after", OPT_LONG, &halt, NULL, 0);
 	OPTENT3(0, "log", OPT_STRING, &log, NULL, 0);
 	OPTENT3(0, "plot", OPT_STRING, &plot, NULL, 0);
@@ -273,6 +274,8 @@ main(int argc, char **argv)
 		htr_cli_usage("-valid and -valid-split exclude each other");
 	if (resume && !ckpt)
 		htr_cli_usage("-resume needs -checkpoint DIR");
+	if (keep_epochs && !ckpt)
+		htr_cli_usage("-keep-epochs needs -checkpoint DIR");
 	if (plot && !log)
 		htr_cli_usage("-plot needs -log (the curve is drawn from it)");
 	if (threads > 0)
@@ -318,6 +321,7 @@ main(int argc, char **argv)
 	o.ckpt_minutes = ckpt_min;
 	o.ckpt_steps = ckpt_steps;
 	o.resume = resume;
+	o.keep_epochs = keep_epochs;
 	o.halt_after = halt;
 	o.log = log;
 	o.progress = progress;

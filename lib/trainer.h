@@ -170,6 +170,8 @@ struct htr_train_opts {
 	int patience;           /* epochs without improvement, 0: off */
 	const char *out;        /* best model (or last, without validation) */
 	const char *ckpt_dir;   /* NULL: no checkpoints */
+	int keep_epochs;        /* also keep each epoch's model there as
+	                           epoch-NNN.htrm (never pruned) */
 	double ckpt_minutes;    /* also checkpoint this often (0: per epoch) */
 	long ckpt_steps;        /* also every this many steps (0: off) */
 	int resume;             /* continue from the newest checkpoint */

@@ -68,6 +68,9 @@ fi
 REG=
 [ -n "$DROPOUT" ] && REG="-dropout $DROPOUT"
 [ -n "$WD" ] && REG="$REG -weight-decay $WD"
+# KEEP_EPOCHS=1 keeps every epoch's model (ckpt/epoch-NNN.htrm, 19 MB
+# each) for htr-train -average.
+[ -n "$KEEP_EPOCHS" ] && REG="$REG -keep-epochs"
 resume=
 if [ -n "$RESUME" ]; then resume=-resume; else rm -rf "$work/ckpt"; fi
 start=$(date +%s)
