@@ -494,6 +494,26 @@ out:
 	return rc;
 }
 
+/* Whether two network strings differ at most in dropout rates (which
+ * hold no weights: a model fine-tuned with htr-train -dropout averages
+ * with its origin). */
+static int
+same_layers(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		if (a[0] == 'D' && a[1] == 'o') {
+			a += 2, b += 2;
+			while (*a == '.' || (*a >= '0' && *a <= '9'))
+				a++;
+			while (*b == '.' || (*b >= '0' && *b <= '9'))
+				b++;
+			continue;
+		}
+		a++, b++;
+	}
+	return *a == *b;
+}
+
 struct htr_model *
 htr_model_average(const char *const *paths, int n)
 {
@@ -520,7 +540,7 @@ htr_model_average(const char *const *paths, int n)
 		if (!(m = htr_model_load(paths[k])))
 			goto fail;
 		same = m->nclass == avg->nclass && m->level == avg->level &&
-		    !strcmp(htr_net_vgsl(m->net), htr_net_vgsl(avg->net));
+		    same_layers(htr_net_vgsl(m->net), htr_net_vgsl(avg->net));
 		for (int c = 0; same && c < m->nclass; c++)
 			same = !strcmp(m->alphabet[c], avg->alphabet[c]);
 		if (!same) {

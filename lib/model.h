@@ -59,8 +59,9 @@ struct htr_model *htr_model_load(const char *path);
 /* The mean of n models' weights and batch-norm statistics (checkpoints
  * of one run, or models fine-tuned from one model): a model that often
  * reads better than each of them.  They must have the same network
- * string, alphabet and level; the result takes the first one's
- * provenance, with a line naming the files appended.  NULL + htr_fail()
+ * string (dropout rates aside), alphabet and level; the result takes the
+ * first one's network string and provenance, with a line naming the
+ * files appended.  NULL + htr_fail()
  * naming the file that does not fit. */
 struct htr_model *htr_model_average(const char *const *paths, int n);
 

@@ -254,6 +254,24 @@ test_average(void)
 		CHECK(m->nclass == 5 && !strcmp(m->alphabet[2], "é"));
 	}
 	htr_model_free(m);
+	/* dropout rates aside: the same layers */
+	struct htr_model *d1 = htr_model_new(htr_net_create("[1,16,0,1 Cr3,3,4 "
+	    "Do0.2 Lbx6 O1c5]", 0, 1), alpha, 5, HTR_LEVEL_LINE, "");
+	struct htr_model *d2 = htr_model_new(htr_net_create("[1,16,0,1 Cr3,3,4 "
+	    "Do0.55 Lbx6 O1c5]", 0, 2), alpha, 5, HTR_LEVEL_LINE, "");
+	CHECK(d1 && d2 && htr_model_save(d1, path("d1.htrm")) == 0 &&
+	    htr_model_save(d2, path("d2.htrm")) == 0);
+	char pd1[4096], pd2[4096];
+	snprintf(pd1, sizeof pd1, "%s", path("d1.htrm"));
+	snprintf(pd2, sizeof pd2, "%s", path("d2.htrm"));
+	const char *dd[2] = { pd1, pd2 }, *da[2] = { pd1, pa };
+	m = htr_model_average(dd, 2);
+	CHECKF(m && strstr(htr_net_vgsl(m->net), "Do0.2 ") != NULL, "%s",
+	    m ? htr_net_vgsl(m->net) : htr_errmsg());
+	htr_model_free(m);
+	CHECK(htr_model_average(da, 2) == NULL);
+	htr_model_free(d1);
+	htr_model_free(d2);
 	CHECK(htr_model_average(ac, 2) == NULL);
 	CHECK(strstr(htr_errmsg(), "c.htrm: not the network") != NULL);
 	htr_model_free(a);
