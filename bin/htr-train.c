@@ -140,26 +140,35 @@ summary(const char *vgsl, int nclass, uint64_t seed)
 static int
 average_models(const char *list, const char *out, int training)
 {
-	char *copy = strdup(list), *tok, *save = NULL;
-	const char **paths = calloc(strlen(list) / 2 + 2, sizeof *paths);
+	char *copy, *tok, *save = NULL;
+	const char **paths;
 	struct htr_model *m;
 	int n = 0;
 
-	if (!copy || !paths)
-		htr_cli_fatal("out of memory");
 	if (training)
 		htr_cli_usage("-average takes only -o (no -net, -init, -train "
 		    "or -resume)");
 	if (!out)
 		htr_cli_usage("-o model.htrm is required");
+	copy = strdup(list);
+	paths = calloc(strlen(list) / 2 + 2, sizeof *paths);
+	if (!copy || !paths)
+		htr_cli_fatal("out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",",
 	    &save))
 		paths[n++] = tok;
-	if (n < 2)
+	if (n < 2) {
+		free(paths);
+		free(copy);
 		htr_cli_usage("-average needs two models or more, "
 		    "comma-separated");
-	if (!(m = htr_model_average(paths, n)) || htr_model_save(m, out))
+	}
+	if (!(m = htr_model_average(paths, n)) || htr_model_save(m, out)) {
+		htr_model_free(m);
+		free(paths);
+		free(copy);
 		htr_cli_die(NULL);
+	}
 	htr_model_free(m);
 	free(paths);
 	free(copy);
