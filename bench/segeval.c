@@ -8,9 +8,9 @@
  * segmented page, "stem<TAB>crops<TAB>seconds": crops is the PGM stream
  * htr-segment wrote for that page (line level; the box= tags are read,
  * and a crop of a page htr-prep deskewed has its box turned back onto the
- * scan by its deskew= tag), seconds the time it took.  Prints per page and overall (micro-averaged)
- * precision, recall and F1 of one-to-one matches at IoU >= T (0.5), and
- * the mean seconds per page.
+ * scan by its deskew= tag), seconds the time it took.  Prints per page
+ * and overall (micro-averaged) precision, recall and F1 of one-to-one
+ * matches at IoU >= T (0.5), and the mean seconds per page.
  *
  * With -baseline, MANIFEST rows are "stem<TAB>page.pgm" and the boxes come
  * from the textbook method instead: Otsu binarisation, then every run of

@@ -580,15 +580,24 @@ rotate_rows(void *ctx, size_t lo, size_t hi)
 		}
 }
 
+/* The size of a w x h image rotated by the angle of cosine c and sine s
+ * with no corner cut off. */
+static void
+rotated_size(int w, int h, double c, double s, long *ow, long *oh)
+{
+	*ow = lround(ceil(fabs(w * c) + fabs(h * s) - 1e-6));
+	*oh = lround(ceil(fabs(w * s) + fabs(h * c) - 1e-6));
+}
+
 int
 htr_prep_rotate(struct htr_image *out, const struct htr_image *in,
     double deg, int bg)
 {
 	double c = cos(deg * DEG), s = sin(deg * DEG);
-	long w = lround(ceil(fabs(in->w * c) + fabs(in->h * s) - 1e-6));
-	long h = lround(ceil(fabs(in->w * s) + fabs(in->h * c) - 1e-6));
+	long w, h;
 	struct rotation q = { out, in, c, s, in->w / 2.0, in->h / 2.0, bg };
 
+	rotated_size(in->w, in->h, c, s, &w, &h);
 	if (htr_image_init(out, (int)w, (int)h, bg))
 		return -1;
 	memcpy(out->tags, in->tags, sizeof out->tags);
@@ -888,7 +897,8 @@ htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg)
 int
 htr_prep_unrotate_box(int box[4], const char *deskew)
 {
-	double a, c, s, ow, oh, lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+	double a, c, s, lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+	long ow, oh;
 	int w, h, n = 0;
 
 	if (sscanf(deskew, "%lf,%d,%d%n", &a, &w, &h, &n) != 3 || deskew[n] ||
@@ -896,11 +906,10 @@ htr_prep_unrotate_box(int box[4], const char *deskew)
 		return htr_fail("deskew=%s: not DEG,WIDTH,HEIGHT", deskew);
 	/* the rotation by -a of htr_prep_rotate and its output size */
 	c = cos(-a * DEG), s = sin(-a * DEG);
-	ow = lround(ceil(fabs(w * c) + fabs(h * s) - 1e-6));
-	oh = lround(ceil(fabs(w * s) + fabs(h * c) - 1e-6));
+	rotated_size(w, h, c, s, &ow, &oh);
 	for (int k = 0; k < 4; k++) {
-		double dx = box[0] + (k & 1 ? box[2] : 0) - ow / 2;
-		double dy = box[1] + (k & 2 ? box[3] : 0) - oh / 2;
+		double dx = box[0] + (k & 1 ? box[2] : 0) - ow / 2.0;
+		double dy = box[1] + (k & 2 ? box[3] : 0) - oh / 2.0;
 		double p[2] = { dx * c - dy * s + w / 2.0,
 		    dx * s + dy * c + h / 2.0 };
 		for (int d = 0; d < 2; d++) {

@@ -1122,10 +1122,12 @@ resume_fail:
 			if (set_provenance(model, o, &s2, st.epoch + 1, vs.n) ||
 			    save_ckpt(o, model, &s2, path, sizeof path))
 				goto out;
-			snprintf(path, sizeof path, "%s/epoch-%03d.htrm",
-			    o->ckpt_dir, st.epoch + 1);
-			if (o->keep_epochs && htr_model_save(model, path))
-				goto out;
+			if (o->keep_epochs) {
+				snprintf(path, sizeof path, "%s/epoch-%03d.htrm",
+				    o->ckpt_dir, st.epoch + 1);
+				if (htr_model_save(model, path))
+					goto out;
+			}
 			last_ckpt = htr_clock_seconds();
 		}
 		if (o->progress) {
