@@ -1,6 +1,6 @@
 /* segeval — scores line detection against ground-truth line boxes.
  *
- *	segeval [-iou T] TRUTH.tsv < MANIFEST
+ *	segeval [-baseline] [-groups] [-list] [-iou T] TRUTH.tsv < MANIFEST
  *
  * TRUTH.tsv has one row per true line, "page<TAB>id<TAB>x y w h[<TAB>...]"
  * (the layout of poilus/pages.tsv); a page is known by its file name
@@ -27,8 +27,12 @@
  * lines are then counted by what would make their best box match (the
  * true x extent, the true y extent, either or only both) and by the
  * sides where that box reaches past the true box or stops short of it
- * (by more than half the true box's height).  Exit 1 on unreadable
- * input. */
+ * (by more than half the true box's height).  -list (implies -groups)
+ * also prints every unmatched line and box as it is counted, one row
+ * each: "stem<TAB>group<TAB>true x y w h<TAB>best x y w h<TAB>IoU v" for
+ * a true line (best: the found box overlapping it most, if any) and
+ * "stem<TAB>found-group<TAB>box x y w h" for a found box, to look up on
+ * the page (bench/segdiag.sh draws it).  Exit 1 on unreadable input. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,7 +191,7 @@ near_sides(const int f[4], const int t[4], double min_iou, long *cnt)
  * group. */
 static int
 groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
-    long *cnt)
+    long *cnt, const char *list)
 {
 	char *mf = calloc(nf + 1, 1), *mt = calloc(nt + 1, 1);
 	int top = 1 << 30, bot = -1;
@@ -230,6 +234,15 @@ groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
 			}
 		}
 		cnt[best < 0.1 ? T_MISSED : best < 0.3 ? T_PARTIAL : T_NEAR]++;
+		if (list && bi >= 0)
+			printf("%s\t%s\ttrue %d %d %d %d\tbest %d %d %d %d\t"
+			    "IoU %.2f\n", list, best < 0.1 ? "missed" :
+			    best < 0.3 ? "partial" : "near", t[j][0], t[j][1],
+			    t[j][2], t[j][3], f[bi][0], f[bi][1], f[bi][2],
+			    f[bi][3], best);
+		else if (list)
+			printf("%s\tmissed\ttrue %d %d %d %d\n", list,
+			    t[j][0], t[j][1], t[j][2], t[j][3]);
 		if (best >= 0.3)
 			near_sides(f[bi], t[j], min_iou, cnt + NGROUP);
 	}
@@ -241,6 +254,11 @@ groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
 			best = fmax(best, htr_segment_iou(f[i], t[j]));
 		cnt[best >= 0.3 ? F_NEAR : cy < top || cy > bot ? F_OUTSIDE :
 		    F_INSIDE]++;
+		if (list)
+			printf("%s\tfound-%s\tbox %d %d %d %d\n", list,
+			    best >= 0.3 ? "near" : cy < top || cy > bot ?
+			    "outside" : "inside", f[i][0], f[i][1], f[i][2],
+			    f[i][3]);
 	}
 	free(mf);
 	free(mt);
@@ -263,7 +281,7 @@ main(int argc, char **argv)
 	char line[4096];
 	FILE *f;
 
-	int base = 0, grp = 0;
+	int base = 0, grp = 0, list = 0;
 	long cnt[NGROUP + NNEAR] = {0};
 
 	for (; argc >= 2; argv++, argc--)
@@ -271,6 +289,8 @@ main(int argc, char **argv)
 			base = 1;
 		else if (!strcmp(argv[1], "-groups"))
 			grp = 1;
+		else if (!strcmp(argv[1], "-list"))
+			grp = list = 1;
 		else
 			break;
 	if (argc == 4 && !strcmp(argv[1], "-iou")) {
@@ -279,7 +299,7 @@ main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-iou T] "
+		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-list] [-iou T] "
 		    "TRUTH.tsv < MANIFEST\n");
 		return 2;
 	}
@@ -359,7 +379,7 @@ main(int argc, char **argv)
 		    (const int (*)[4])truth, nt, iou)) < 0)
 			die(crops);
 		if (grp && groups((const int (*)[4])found, nf,
-		    (const int (*)[4])truth, nt, iou, cnt))
+		    (const int (*)[4])truth, nt, iou, cnt, list ? stem : NULL))
 			return perror("segeval"), 1;
 		double p = nf ? (double)m / nf : 0, rc = nt ? (double)m / nt : 0;
 		double s = sec ? atof(sec) : 0;

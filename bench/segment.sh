@@ -14,6 +14,9 @@
 #
 #	bench/segment.sh [valid|train|all]     (default: valid, then train)
 #
+# Each unmatched line and box, by page: build/bench/segeval -list
+# $HTR_DATA/poilus/pages.tsv < bench/out/segment/valid.manifest (after a run).
+#
 # valid = the pages of the writers in poilus/valid.tsv (unseen writers: the
 # figure to report), train = the pages of the writers in poilus/train.tsv
 # (the set to tune on).  Data from $HTR_DATA
