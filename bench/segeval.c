@@ -31,8 +31,10 @@
  * also prints every unmatched line and box as it is counted, one row
  * each: "stem<TAB>group<TAB>true x y w h<TAB>best x y w h<TAB>IoU v" for
  * a true line (best: the found box overlapping it most, if any) and
- * "stem<TAB>found-group<TAB>box x y w h" for a found box, to look up on
- * the page (bench/segdiag.sh draws it).  Exit 1 on unreadable input. */
+ * "stem<TAB>found-group<TAB>box x y w h" for a found box (groups:
+ * missed, partial, near, found-outside, found-inside, found-near), to
+ * look up on the page (bench/segdiag.sh draws it).  Exit 1 on
+ * unreadable input. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +154,11 @@ static const char *group_name[NGROUP] = {
 	"found boxes among the true lines, no true line near",
 	"found boxes near a true line (IoU 0.3-0.5)"
 };
+/* ... and each group's key in -list rows */
+static const char *group_key[NGROUP] = {
+	"missed", "partial", "near", "found-outside", "found-inside",
+	"found-near"
+};
 
 /* The nearly found true lines, by what would make their best box match:
  * its x extent set to the true line's, its y extent, either, or both;
@@ -194,7 +201,7 @@ groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
     long *cnt, const char *list)
 {
 	char *mf = calloc(nf + 1, 1), *mt = calloc(nt + 1, 1);
-	int top = 1 << 30, bot = -1;
+	int top = 1 << 30, bot = -1, g;
 
 	if (!mf || !mt) {
 		free(mf);
@@ -233,16 +240,16 @@ groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
 				bi = i;
 			}
 		}
-		cnt[best < 0.1 ? T_MISSED : best < 0.3 ? T_PARTIAL : T_NEAR]++;
-		if (list && bi >= 0)
-			printf("%s\t%s\ttrue %d %d %d %d\tbest %d %d %d %d\t"
-			    "IoU %.2f\n", list, best < 0.1 ? "missed" :
-			    best < 0.3 ? "partial" : "near", t[j][0], t[j][1],
-			    t[j][2], t[j][3], f[bi][0], f[bi][1], f[bi][2],
-			    f[bi][3], best);
-		else if (list)
-			printf("%s\tmissed\ttrue %d %d %d %d\n", list,
+		g = best < 0.1 ? T_MISSED : best < 0.3 ? T_PARTIAL : T_NEAR;
+		cnt[g]++;
+		if (list)
+			printf("%s\t%s\ttrue %d %d %d %d", list, group_key[g],
 			    t[j][0], t[j][1], t[j][2], t[j][3]);
+		if (list && bi >= 0)
+			printf("\tbest %d %d %d %d\tIoU %.2f", f[bi][0],
+			    f[bi][1], f[bi][2], f[bi][3], best);
+		if (list)
+			putchar('\n');
 		if (best >= 0.3)
 			near_sides(f[bi], t[j], min_iou, cnt + NGROUP);
 	}
@@ -252,13 +259,12 @@ groups(const int (*f)[4], int nf, const int (*t)[4], int nt, double min_iou,
 			continue;
 		for (int j = 0; j < nt; j++)
 			best = fmax(best, htr_segment_iou(f[i], t[j]));
-		cnt[best >= 0.3 ? F_NEAR : cy < top || cy > bot ? F_OUTSIDE :
-		    F_INSIDE]++;
+		g = best >= 0.3 ? F_NEAR : cy < top || cy > bot ? F_OUTSIDE :
+		    F_INSIDE;
+		cnt[g]++;
 		if (list)
-			printf("%s\tfound-%s\tbox %d %d %d %d\n", list,
-			    best >= 0.3 ? "near" : cy < top || cy > bot ?
-			    "outside" : "inside", f[i][0], f[i][1], f[i][2],
-			    f[i][3]);
+			printf("%s\t%s\tbox %d %d %d %d\n", list, group_key[g],
+			    f[i][0], f[i][1], f[i][2], f[i][3]);
 	}
 	free(mf);
 	free(mt);
@@ -299,8 +305,8 @@ main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-list] [-iou T] "
-		    "TRUTH.tsv < MANIFEST\n");
+		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-list] "
+		    "[-iou T] TRUTH.tsv < MANIFEST\n");
 		return 2;
 	}
 	if (!(f = fopen(argv[1], "r"))) {
