@@ -35,25 +35,11 @@ write_crops(const struct htr_segment *s, const struct htr_image *page,
 	for (int i = 0; i < n; i++) {
 		if (htr_segment_crop(&crop, s, page, &v[i], margin))
 			return -1;
-		char tags[HTR_TAG_MAX] = "", dsk[HTR_TAG_MAX];
-		/* the page's deskew= (htr-prep) maps the box back to the
-		 * scan as it was */
-		if (htr_tag_set(tags, "src", src) ||
-		    htr_tag_setf(tags, "page", "%ld", pageno) ||
-		    (!htr_tag_get(page->tags, "deskew", dsk, sizeof dsk) &&
-		    htr_tag_set(tags, "deskew", dsk))) {
-			htr_image_free(&crop);
-			return -1;
-		}
 		/* src= page= (deskew=) first, then line= word= char= box= */
-		if (strlen(tags) + 1 + strlen(crop.tags) >= HTR_TAG_MAX) {
+		if (htr_segment_crop_tags(crop.tags, src, pageno, page->tags)) {
 			htr_image_free(&crop);
-			return htr_fail("tags of crop %d do not fit in %d bytes",
-			    i, HTR_TAG_MAX);
+			return htr_fail_prefix("crop");
 		}
-		strcat(tags, " ");
-		strcat(tags, crop.tags);
-		strcpy(crop.tags, tags);
 		if (htr_pgm_write(stdout, &crop)) {
 			htr_image_free(&crop);
 			return htr_fail_prefix("stdout");

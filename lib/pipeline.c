@@ -167,31 +167,6 @@ htr_pipeline_model(const struct htr_pipeline *p)
 	return p->model;
 }
 
-/* Tags of a crop: src= and page= first, the page's deskew= (its boxes
- * are turned back onto the scan by it, as after htr-segment), then what
- * the segmenter set. */
-static int
-crop_tags(char *tags, const char *src, long pageno, const char *pagetags,
-    const char *rest)
-{
-	char t[HTR_TAG_MAX] = "", dsk[HTR_TAG_MAX];
-
-	if (htr_tag_set(t, "src", src && *src ? src : "-") ||
-	    htr_tag_setf(t, "page", "%ld", pageno) ||
-	    (!htr_tag_get(pagetags, "deskew", dsk, sizeof dsk) &&
-	    htr_tag_set(t, "deskew", dsk)))
-		return -1;
-	if (strlen(t) + 1 + strlen(rest) >= HTR_TAG_MAX)
-		return htr_fail("tags of a crop do not fit in %d bytes",
-		    HTR_TAG_MAX);
-	if (*rest) {
-		strcat(t, " ");
-		strcat(t, rest);
-	}
-	memcpy(tags, t, HTR_TAG_MAX);
-	return 0;
-}
-
 /* Turns the preprocessed page into recognition inputs: the whole page as
  * one line, or its segmented lines.  *in is malloc'd [*n]. */
 static int
@@ -205,11 +180,10 @@ make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in, int *n,
 	*n = 0;
 	if (p->o.line) {
 		struct htr_image one = *pg;
-		char rest[HTR_TAG_MAX];
 
-		snprintf(rest, sizeof rest, "line=0 box=0,0,%d,%d", pg->w,
-		    pg->h);
-		if (crop_tags(one.tags, src, pageno, pg->tags, rest) ||
+		snprintf(one.tags, sizeof one.tags, "line=0 box=0,0,%d,%d",
+		    pg->w, pg->h);
+		if (htr_segment_crop_tags(one.tags, src, pageno, pg->tags) ||
 		    !(*in = htr_zalloc(1, sizeof **in)))
 			return -1;
 		if (htr_recognize_input(*in, p->model, &one)) {
@@ -231,7 +205,7 @@ make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in, int *n,
 
 		if (htr_segment_crop(&crop, &s, pg, &s.lines[i], margin))
 			goto fail;
-		r = crop_tags(crop.tags, src, pageno, pg->tags, crop.tags) ||
+		r = htr_segment_crop_tags(crop.tags, src, pageno, pg->tags) ||
 		    htr_recognize_input(&(*in)[i], p->model, &crop);
 		htr_image_free(&crop);
 		if (r) {

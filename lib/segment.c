@@ -2145,6 +2145,28 @@ htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 	return 0;
 }
 
+int
+htr_segment_crop_tags(char *tags, const char *src, long pageno,
+    const char *pagetags)
+{
+	char t[HTR_TAG_MAX] = "", dsk[HTR_TAG_MAX];
+
+	if (htr_tag_set(t, "src", src && *src ? src : "-") ||
+	    htr_tag_setf(t, "page", "%ld", pageno) ||
+	    (!htr_tag_get(pagetags, "deskew", dsk, sizeof dsk) &&
+	    htr_tag_set(t, "deskew", dsk)))
+		return -1;
+	if (strlen(t) + 1 + strlen(tags) >= HTR_TAG_MAX)
+		return htr_fail("tags of a crop do not fit in %d bytes",
+		    HTR_TAG_MAX);
+	if (*tags) {
+		strcat(t, " ");
+		strcat(t, tags);
+	}
+	memcpy(tags, t, HTR_TAG_MAX);
+	return 0;
+}
+
 static void
 draw_box(unsigned char *rgb, int w, int h, const int b[4],
     const unsigned char col[3], int inset)

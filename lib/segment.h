@@ -90,6 +90,14 @@ int  htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 	const struct htr_image *page, const struct htr_segment_item *it,
 	int margin);
 
+/* Puts the tags a crop of page 'pageno' of file 'src' carries in front of
+ * its own ('tags', HTR_TAG_MAX bytes, as htr_segment_crop set them): src=
+ * ("-" when src is NULL or empty), page=, and the page's deskew= from
+ * 'pagetags', with which its boxes are turned back onto the scan as it
+ * was.  Returns 0, or -1 (htr_fail) when they do not fit. */
+int  htr_segment_crop_tags(char *tags, const char *src, long pageno,
+	const char *pagetags);
+
 /* Writes the page as a binary PPM (P6) with the boxes drawn: lines red,
  * words blue, characters green; the ink of each line is tinted, magenta
  * and cyan alternately, dropped ink yellow.  Returns 0 or
