@@ -2124,7 +2124,7 @@ htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 				if (u < 0 || v < 0 || u >= w || v >= s->h)
 					continue;
 				o = s->owner[(size_t)v * w + u];
-				if (o != 0 && o != me)
+				if (o > 0 && o != me)
 					white = 1;
 				else if (o == me && it->word >= 0 && (u <
 				    it->box[0] || u >= it->box[0] + it->box[2]))

@@ -442,7 +442,8 @@ test_header(void)
 	htr_image_free(&pg);
 }
 
-/* Crops white out the neighbours' ink and carry their tags. */
+/* Crops white out the neighbours' ink, keep dropped ink (owner -1: the
+ * clipped tips of the line's own strokes among it) and carry their tags. */
 static void
 test_crop(void)
 {
@@ -455,6 +456,18 @@ test_crop(void)
 	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
 	CHECK(s.nline == 3);
 	if (s.nline == 3) {
+		/* one of line 1's ink pixels marked dropped, as a flourish
+		 * clipped off its ridge would be */
+		size_t k, dropped = 0;
+		const int *lb = s.lines[1].box;
+		for (k = (size_t)(lb[1] + lb[3] / 2) * im.w + lb[0];
+		    k < (size_t)im.w * im.h; k++)
+			if (s.owner[k] == 2 && im.pix[k] < 128) {
+				s.owner[k] = -1;
+				dropped = k;
+				break;
+			}
+		CHECK(dropped > 0);
 		CHECK(htr_segment_crop(&c, &s, &im, &s.lines[1], 5) == 0);
 		CHECK(c.w == s.lines[1].box[2] + 10 &&
 		    c.h == s.lines[1].box[3] + 10);
@@ -462,20 +475,27 @@ test_crop(void)
 		int b[4];
 		CHECK(htr_tag_box(c.tags, b) == 0 && b[0] ==
 		    s.lines[1].box[0] - 5 && b[3] == c.h);
-		/* every dark crop pixel is line 1's ink */
+		/* every dark crop pixel is line 1's ink or dropped ink, and
+		 * the dropped pixel is still there */
 		for (int y = 0; y < c.h; y++)
 			for (int x = 0; x < c.w; x++)
 				if (c.pix[(size_t)y * c.w + x] < 128) {
 					int o = s.owner[(size_t)(y + b[1]) * im.w +
 					    x + b[0]];
 					dark++;
-					CHECKF(o == 2, "pixel %d,%d owner %d", x,
-					    y, o);
-					if (o != 2)
+					CHECKF(o == 2 || o == -1, "pixel %d,%d "
+					    "owner %d", x, y, o);
+					if (o != 2 && o != -1)
 						goto out;
 				}
 out:
 		CHECK(dark > 100);
+		{
+			int dx = (int)(dropped % im.w) - b[0];
+			int dy = (int)(dropped / im.w) - b[1];
+			CHECK(dx >= 0 && dy >= 0 && dx < c.w && dy < c.h &&
+			    c.pix[(size_t)dy * c.w + dx] == im.pix[dropped]);
+		}
 		htr_image_free(&c);
 	}
 	htr_segment_free(&s);
