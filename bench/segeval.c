@@ -300,11 +300,18 @@ main(int argc, char **argv)
 		else
 			break;
 	if (argc == 4 && !strcmp(argv[1], "-iou")) {
-		iou = atof(argv[2]);
+		char *end;
+		iou = strtod(argv[2], &end);
+		if (*end || !(iou > 0 && iou <= 1)) {
+			fprintf(stderr, "segeval: -iou %s: not a number in "
+			    "(0, 1]\n", argv[2]);
+			return 2;
+		}
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc != 2) {
+	/* an unknown option is not a truth file */
+	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-list] "
 		    "[-iou T] TRUTH.tsv < MANIFEST\n");
 		return 2;
