@@ -83,6 +83,8 @@
 #define HEAD_W        0.65   /* ... narrower than this (of the median
                               * line) is a header and goes, */
 #define HEAD_PAGE     12.0   /* ... on a page this many spacings high */
+#define ROW_DY        0.4    /* lines this close in y (P) share a row:
+                              * read left to right */
 
 struct comp {
 	int x0, y0, x1, y1;     /* inclusive bounding box */
@@ -1800,6 +1802,21 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 			ord[b] = ord[b - 1];
 			ord[b - 1] = t;
 		}
+	/* lines on one row (the pieces of a line split at a wide gap, a
+	 * date beside a signature) read left to right: a row is the lines
+	 * whose keys lie within ROW_DY P of its first line's */
+	for (int a = 0, b; a < x->nl; a = b) {
+		for (b = a + 1; b < x->nl && li[ord[b]].key - li[ord[a]].key <
+		    ROW_DY * x->pitch; b++)
+			;
+		for (int i = a + 1; i < b; i++)
+			for (int j = i; j > a && li[ord[j - 1]].x0 >
+			    li[ord[j]].x0; j--) {
+				int t = ord[j];
+				ord[j] = ord[j - 1];
+				ord[j - 1] = t;
+			}
+	}
 	remap[0] = 0;
 	for (int a = 0; a < x->nl; a++) {
 		int l = ord[a];

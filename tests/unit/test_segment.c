@@ -258,6 +258,41 @@ test_margin_note(void)
 	htr_image_free(&im);
 }
 
+/* A line split at a wide gap whose right piece sits a little higher
+ * (a rising line, a date beside a signature) reads left piece first:
+ * lines on one row are read left to right, not by their height alone. */
+static void
+test_row_order(void)
+{
+	struct htr_image im;
+	struct htr_segment s;
+	int n = 0;
+
+	HTR_ASSERT(htr_image_init(&im, 1300, 520, 225) == 0);
+	for (int l = 0; l < 6; l++) {
+		int base = 80 + 60 * l;
+		if (l == 2) {
+			loops(&im, 100, base, 420);
+			loops(&im, 800, base - 8, 420);
+		} else
+			loops(&im, 100, base, 1100);
+	}
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == 7, "%d lines, want 7", s.nline);
+	for (int i = 0; i + 1 < s.nline; i++) {
+		const int *a = s.lines[i].box, *b = s.lines[i + 1].box;
+		if (abs(a[1] + a[3] / 2 - b[1] - b[3] / 2) < 20) {
+			n++;
+			CHECKF(a[0] < b[0], "row of lines %d and %d read "
+			    "right to left (x %d then %d)", i, i + 1, a[0],
+			    b[0]);
+		}
+	}
+	CHECKF(n == 1, "%d rows of two lines, want 1", n);
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
 /* Below the text, a short line right after its last line (the end of a
  * sentence) stays; a line far below it (an office's stamp) goes.  A
  * dark band framing the page close to the text (the scanner's lid, not
@@ -660,6 +695,7 @@ main(void)
 	test_stamp();
 	test_crowded();
 	test_header();
+	test_row_order();
 	test_crop();
 	test_chars();
 	test_empty();
