@@ -374,8 +374,11 @@ main(int argc, char **argv)
 			char dsk[HTR_TAG_MAX];
 			if (htr_tag_box(im.tags, b) == 0) {
 				/* a page htr-prep deskewed: the box on the
-				 * scan, where the true boxes are */
-				if (!htr_tag_get(im.tags, "deskew", dsk,
+				 * scan, where the true boxes are (scanbox=,
+				 * the line's ink turned back; else its box's
+				 * corners turned back) */
+				if (htr_tag_box_of(im.tags, "scanbox", b) &&
+				    !htr_tag_get(im.tags, "deskew", dsk,
 				    sizeof dsk) && htr_prep_unrotate_box(b, dsk))
 					die(crops);
 				if (!(found = realloc(found, (nf + 1) *

@@ -895,33 +895,62 @@ htr_prep_deskew(struct htr_image *im, double maxdeg, double *deg)
 }
 
 int
-htr_prep_unrotate_box(int box[4], const char *deskew)
+htr_prep_unrotate_init(struct htr_unrotate *u, const char *deskew)
 {
-	double a, c, s, lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+	double a;
 	long ow, oh;
-	int w, h, n = 0;
+	int n = 0;
 
-	if (sscanf(deskew, "%lf,%d,%d%n", &a, &w, &h, &n) != 3 || deskew[n] ||
-	    !(fabs(a) <= 90) || w < 1 || h < 1)
+	if (sscanf(deskew, "%lf,%d,%d%n", &a, &u->w, &u->h, &n) != 3 ||
+	    deskew[n] || !(fabs(a) <= 90) || u->w < 1 || u->h < 1)
 		return htr_fail("deskew=%s: not DEG,WIDTH,HEIGHT", deskew);
 	/* the rotation by -a of htr_prep_rotate and its output size */
-	c = cos(-a * DEG), s = sin(-a * DEG);
-	rotated_size(w, h, c, s, &ow, &oh);
+	u->c = cos(-a * DEG), u->s = sin(-a * DEG);
+	rotated_size(u->w, u->h, u->c, u->s, &ow, &oh);
+	u->cx = ow / 2.0, u->cy = oh / 2.0;
+	return 0;
+}
+
+void
+htr_prep_unrotate_point(const struct htr_unrotate *u, double x, double y,
+    double *ux, double *uy)
+{
+	double dx = x - u->cx, dy = y - u->cy;
+
+	*ux = dx * u->c - dy * u->s + u->w / 2.0;
+	*uy = dx * u->s + dy * u->c + u->h / 2.0;
+}
+
+void
+htr_prep_unrotate_bounds(const struct htr_unrotate *u, const double lo[2],
+    const double hi[2], int box[4])
+{
+	double x0 = fmax(0, floor(lo[0])), y0 = fmax(0, floor(lo[1]));
+	double x1 = fmin(u->w, ceil(hi[0])), y1 = fmin(u->h, ceil(hi[1]));
+
+	box[0] = (int)x0, box[1] = (int)y0;
+	box[2] = x1 > x0 ? (int)(x1 - x0) : 0;
+	box[3] = y1 > y0 ? (int)(y1 - y0) : 0;
+}
+
+int
+htr_prep_unrotate_box(int box[4], const char *deskew)
+{
+	struct htr_unrotate u;
+	double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+
+	if (htr_prep_unrotate_init(&u, deskew))
+		return -1;
 	for (int k = 0; k < 4; k++) {
-		double dx = box[0] + (k & 1 ? box[2] : 0) - ow / 2.0;
-		double dy = box[1] + (k & 2 ? box[3] : 0) - oh / 2.0;
-		double p[2] = { dx * c - dy * s + w / 2.0,
-		    dx * s + dy * c + h / 2.0 };
+		double p[2];
+		htr_prep_unrotate_point(&u, box[0] + (k & 1 ? box[2] : 0),
+		    box[1] + (k & 2 ? box[3] : 0), &p[0], &p[1]);
 		for (int d = 0; d < 2; d++) {
 			if (p[d] < lo[d]) lo[d] = p[d];
 			if (p[d] > hi[d]) hi[d] = p[d];
 		}
 	}
-	lo[0] = fmax(0, floor(lo[0])), lo[1] = fmax(0, floor(lo[1]));
-	hi[0] = fmin(w, ceil(hi[0])), hi[1] = fmin(h, ceil(hi[1]));
-	box[0] = (int)lo[0], box[1] = (int)lo[1];
-	box[2] = hi[0] > lo[0] ? (int)(hi[0] - lo[0]) : 0;
-	box[3] = hi[1] > lo[1] ? (int)(hi[1] - lo[1]) : 0;
+	htr_prep_unrotate_bounds(&u, lo, hi, box);
 	return 0;
 }
 

@@ -110,6 +110,21 @@ int  htr_prep_deslant(struct htr_image *im, double maxdeg, double *deg);
  * clipped to that image.  deskew is the rotated image's deskew= tag;
  * returns 0, or -1 (htr_fail) when it is malformed. */
 int  htr_prep_unrotate_box(int box[4], const char *deskew);
+/* The same map for any points (the ink of a line, say): init parses the
+ * deskew= tag (0, or -1 and htr_fail when malformed); point turns (x, y)
+ * of the rotated image back onto the image before; bounds makes the box
+ * x, y, w, h spanning [lo, hi] there, rounded outwards and clipped to
+ * that image. */
+struct htr_unrotate {
+	double c, s;         /* cosine and sine of the angle turned back */
+	double cx, cy;       /* centre of the rotated image */
+	int w, h;            /* size of the image before */
+};
+int  htr_prep_unrotate_init(struct htr_unrotate *u, const char *deskew);
+void htr_prep_unrotate_point(const struct htr_unrotate *u, double x,
+	double y, double *ux, double *uy);
+void htr_prep_unrotate_bounds(const struct htr_unrotate *u,
+	const double lo[2], const double hi[2], int box[4]);
 
 /* ---- cleaning (connected components of the ink, 8-connected) ---- */
 

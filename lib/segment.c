@@ -2114,6 +2114,51 @@ fail:
 	return -1;
 }
 
+/* On a page htr-prep deskewed (deskew= tag), the item's box on the page
+ * as scanned: its ink inside its box turned back (each pixel's centre),
+ * grown by margin, as the crop's scanbox= tag.  Turning the box's corners
+ * back instead (htr_prep_unrotate_box) makes a line that was level on the
+ * scan, where the page as a whole was tilted, taller by its width times
+ * the sine of the angle.  An item without ink gets its box's corners. */
+static int
+scan_box(struct htr_image *crop, const struct htr_segment *s,
+    const struct htr_image *page, const struct htr_segment_item *it,
+    int margin)
+{
+	char dsk[HTR_TAG_MAX];
+	struct htr_unrotate u;
+	double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+	int me = it->line + 1, b[4];
+
+	if (htr_tag_get(page->tags, "deskew", dsk, sizeof dsk))
+		return 0;
+	if (htr_prep_unrotate_init(&u, dsk))
+		return -1;
+	for (int y = it->box[1]; y < it->box[1] + it->box[3]; y++)
+		for (int i = it->box[0]; i < it->box[0] + it->box[2]; i++) {
+			double p[2];
+			if (s->owner[(size_t)y * s->w + i] != me)
+				continue;
+			htr_prep_unrotate_point(&u, i + 0.5, y + 0.5, &p[0],
+			    &p[1]);
+			for (int d = 0; d < 2; d++) {
+				if (p[d] - 0.5 < lo[d]) lo[d] = p[d] - 0.5;
+				if (p[d] + 0.5 > hi[d]) hi[d] = p[d] + 0.5;
+			}
+		}
+	if (lo[0] > hi[0]) {
+		memcpy(b, it->box, sizeof b);
+		if (htr_prep_unrotate_box(b, dsk))
+			return -1;
+	} else {
+		lo[0] -= margin, lo[1] -= margin;
+		hi[0] += margin, hi[1] += margin;
+		htr_prep_unrotate_bounds(&u, lo, hi, b);
+	}
+	return htr_tag_setf(crop->tags, "scanbox", "%d,%d,%d,%d", b[0], b[1],
+	    b[2], b[3]);
+}
+
 int
 htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
     const struct htr_image *page, const struct htr_segment_item *it,
@@ -2155,7 +2200,8 @@ htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 	    (it->word >= 0 && htr_tag_setf(crop->tags, "word", "%d",
 	    it->word)) || (it->ch >= 0 && htr_tag_setf(crop->tags, "char",
 	    "%d", it->ch)) || htr_tag_setf(crop->tags, "box", "%d,%d,%d,%d",
-	    x0, y0, x1 - x0, y1 - y0)) {
+	    x0, y0, x1 - x0, y1 - y0) || scan_box(crop, s, page, it,
+	    margin)) {
 		htr_image_free(crop);
 		return -1;
 	}

@@ -85,10 +85,13 @@ void htr_segment_free(struct htr_segment *s);
  * is whited out; for words and characters so is the line's ink outside
  * the item's box.  Dropped ink (owner -1) stays: it holds the tips of
  * flourishes and descenders clipped off the line as well as frames and
- * stamps, and the line model reads the crops better with it (bench/page.sh:
- * page CER 21.3 % on the valid pages against 22.5 % with it whited out).  crop->tags gets box= (the crop's rectangle in
- * page coordinates), line=, and word= and char= where they apply; other
- * tags are left to the caller.  Returns 0 or -1 (htr_fail). */
+ * stamps, and the line model reads the crops better with it
+ * (bench/page.sh: page CER 21.3 % on the valid pages against 22.5 % with
+ * it whited out).  crop->tags gets box= (the crop's rectangle in page
+ * coordinates), line=, and word= and char= where they apply; on a page
+ * with a deskew= tag also scanbox=, the item's ink inside its box turned
+ * back onto the page as scanned and grown by margin (htr-segment(1)).
+ * Other tags are left to the caller.  Returns 0 or -1 (htr_fail). */
 int  htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 	const struct htr_image *page, const struct htr_segment_item *it,
 	int margin);

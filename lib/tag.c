@@ -59,14 +59,21 @@ htr_tag_int(const char *tags, const char *key, long def)
 int
 htr_tag_box(const char *tags, int box[4])
 {
-	char buf[64];
-	int n = 0;
+	return htr_tag_box_of(tags, "box", box);
+}
 
-	if (htr_tag_get(tags, "box", buf, sizeof buf))
+int
+htr_tag_box_of(const char *tags, const char *key, int box[4])
+{
+	char buf[64];
+	int b[4], n = 0;
+
+	if (htr_tag_get(tags, key, buf, sizeof buf))
 		return -1;
-	if (sscanf(buf, "%d,%d,%d,%d%n", &box[0], &box[1], &box[2], &box[3],
-	    &n) != 4 || buf[n])
+	if (sscanf(buf, "%d,%d,%d,%d%n", &b[0], &b[1], &b[2], &b[3], &n) !=
+	    4 || buf[n])
 		return -1;
+	memcpy(box, b, sizeof b);
 	return 0;
 }
 

@@ -16,6 +16,9 @@ int htr_tag_get(const char *tags, const char *key, char *buf, size_t n);
 long htr_tag_int(const char *tags, const char *key, long def);
 /* Parses box=x,y,w,h into box[4]; returns 0, or -1 if absent/malformed. */
 int htr_tag_box(const char *tags, int box[4]);
+/* The same for another key holding x,y,w,h (scanbox=); box is left alone
+ * when it is absent or malformed. */
+int htr_tag_box_of(const char *tags, const char *key, int box[4]);
 /* Sets key=value in tags (size HTR_TAG_MAX), replacing any old value.
  * Spaces and newlines in value become '_'.  Returns 0, or -1 (htr_fail)
  * if the result would not fit. */

@@ -134,7 +134,10 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 		memcpy(rbox, l->box, sizeof rbox);
 	}
 	memcpy(lbox, rbox, sizeof lbox);
-	if (turn && htr_prep_unrotate_box(lbox, dsk))
+	/* on the scan: the crop's ink turned back (scanbox=, set by
+	 * htr_segment_crop), else its box's corners */
+	if (turn && htr_tag_box_of(tags, "scanbox", lbox) &&
+	    htr_prep_unrotate_box(lbox, dsk))
 		return -1;
 	box_union(l->box, lbox, l->nrec == 0);
 	l->nrec++;

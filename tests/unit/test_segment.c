@@ -4,11 +4,13 @@
  * and a crop with a line-end filler; a stamp and small, crowded lines
  * below the text; a folio note above it. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "htr.h"
 #include "image.h"
+#include "prep.h"
 #include "rng.h"
 #include "segment.h"
 #include "t.h"
@@ -290,6 +292,49 @@ test_row_order(void)
 	}
 	CHECKF(n == 1, "%d rows of two lines, want 1", n);
 	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
+/* On a page htr-prep deskewed, a crop's scanbox= is its ink's box on the
+ * page as scanned.  Here the scan's lines are level and the page was
+ * turned by 2 degrees all the same (as deskew does when most lines of a
+ * page slope and a few do not): the lines slope on the turned page, and
+ * turning their boxes' corners back makes them taller by their width
+ * times the sine of the angle; the ink turned back fits the line as
+ * drawn. */
+static void
+test_scan_box(void)
+{
+	struct htr_image im, rot;
+	struct htr_segment s;
+	struct truth t;
+	char dsk[HTR_TAG_MAX];
+
+	make_page(&im, &t, 4, 0.0, 1, 21);
+	CHECK(htr_prep_rotate(&rot, &im, 2.0, 225) == 0);
+	snprintf(dsk, sizeof dsk, "-2.00,%d,%d", im.w, im.h);
+	CHECK(htr_tag_set(rot.tags, "deskew", dsk) == 0);
+	CHECK(htr_segment_page(&s, &rot, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == 4, "%d lines, want 4", s.nline);
+	for (int l = 0; l < s.nline && l < 4; l++) {
+		struct htr_image c;
+		int sb[4] = {0}, cb[4], tb[4] = { t.box[l][0], t.box[l][1],
+		    t.box[l][2] - t.box[l][0] + 1, t.box[l][3] -
+		    t.box[l][1] + 1 };
+		CHECK(htr_segment_crop(&c, &s, &rot, &s.lines[l], 0) == 0);
+		CHECK(htr_tag_box_of(c.tags, "scanbox", sb) == 0);
+		memcpy(cb, s.lines[l].box, sizeof cb);
+		CHECK(htr_prep_unrotate_box(cb, dsk) == 0);
+		CHECKF(htr_segment_iou(sb, tb) > 0.8, "line %d: scanbox "
+		    "%d,%d,%d,%d, drawn %d,%d,%d,%d: IoU %.2f", l, sb[0],
+		    sb[1], sb[2], sb[3], tb[0], tb[1], tb[2], tb[3],
+		    htr_segment_iou(sb, tb));
+		CHECKF(cb[3] >= sb[3] + 8, "line %d: corners' box %d high, "
+		    "scanbox %d", l, cb[3], sb[3]);
+		htr_image_free(&c);
+	}
+	htr_segment_free(&s);
+	htr_image_free(&rot);
 	htr_image_free(&im);
 }
 
@@ -696,6 +741,7 @@ main(void)
 	test_crowded();
 	test_header();
 	test_row_order();
+	test_scan_box();
 	test_crop();
 	test_chars();
 	test_empty();
