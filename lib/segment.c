@@ -65,6 +65,8 @@
                               * widths of ink) */
 #define FILL_LEN      1.0    /* ... for longer than this (P) ends in a
                               * filler: its box stops before it */
+#define FILL_LEAD     0.5    /* one starting in such columns for longer
+                              * than this (P) starts after them */
 #define SOLID_RUN     4.0    /* a frame whose runs are this many stroke
                               * widths long on average is a solid band */
 #define BLOCK_GAP     4.0    /* the text block ends at a gap this many
@@ -1414,8 +1416,11 @@ push_item(struct htr_segment_item **v, int *n, int *cap, const int box[4],
  * out.  Nearer the ridge a lone ascender or descender stays whole.
  * A line that ends in more than FILL_LEN P of columns holding at most
  * FILL_INK stroke widths of its ink (a line-end filler, a flourish drawn
- * out to the margin) ends at its last thicker column.  li[].box holds
- * x0, y0, x1, y1 (inclusive); y0, y1 and x1 are moved in. */
+ * out to the margin) ends at its last thicker column; one that starts
+ * in more than FILL_LEAD P of such columns (a wavy stroke drawn in the
+ * left margin so that nothing can be added before the line) starts at
+ * its first thicker column.  li[].box holds x0, y0, x1, y1 (inclusive);
+ * y0, y1, x0 and x1 are moved in. */
 static int
 trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 {
@@ -1476,6 +1481,15 @@ trim_rows(const struct ctx *x, const int *owner, struct lineinfo *li)
 			while (i > li[l].box[0] && !c[i])
 				i--;
 			li[l].box[2] = i;
+		}
+		/* ... and one that starts in such a filler */
+		x1 = li[l].box[0], i = x1;
+		while (i < li[l].box[2] && c[i] <= FILL_INK * x->sw)
+			i++;
+		if (i - x1 > FILL_LEAD * x->pitch) {
+			while (i < li[l].box[2] && !c[i])
+				i++;
+			li[l].box[0] = i;
 		}
 	}
 	free(rows);

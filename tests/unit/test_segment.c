@@ -727,6 +727,32 @@ test_real_filler(void)
 	htr_image_free(&im);
 }
 
+/* A line that starts in a filler stroke drawn in the left margin (crop of
+ * AD78_0038-0, tests/data/segment/CREDITS): its box starts where its
+ * writing does, column 48 of the crop. */
+static void
+test_real_lead(void)
+{
+	FILE *f = fopen("data/segment/lead.pgm", "rb");
+	struct htr_image im;
+	struct htr_segment s;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(htr_pgm_read(f, &im) == 1);
+	fclose(f);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECKF(s.nline == 4, "%d lines, want 4", s.nline);
+	if (s.nline == 4) {
+		const int *b = s.lines[2].box;
+		CHECKF(b[0] >= 48 - 10 && b[0] <= 48 + 8, "the third line's "
+		    "box starts at x %d, its writing at 48", b[0]);
+	}
+	htr_segment_free(&s);
+	htr_image_free(&im);
+}
+
 int
 main(void)
 {
@@ -748,5 +774,6 @@ main(void)
 	test_match();
 	test_real_page();
 	test_real_filler();
+	test_real_lead();
 	return T_DONE();
 }
