@@ -933,24 +933,31 @@ htr_prep_unrotate_bounds(const struct htr_unrotate *u, const double lo[2],
 	box[3] = y1 > y0 ? (int)(y1 - y0) : 0;
 }
 
-int
-htr_prep_unrotate_box(int box[4], const char *deskew)
+void
+htr_prep_unrotate_rect(const struct htr_unrotate *u, int box[4])
 {
-	struct htr_unrotate u;
 	double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
 
-	if (htr_prep_unrotate_init(&u, deskew))
-		return -1;
 	for (int k = 0; k < 4; k++) {
 		double p[2];
-		htr_prep_unrotate_point(&u, box[0] + (k & 1 ? box[2] : 0),
+		htr_prep_unrotate_point(u, box[0] + (k & 1 ? box[2] : 0),
 		    box[1] + (k & 2 ? box[3] : 0), &p[0], &p[1]);
 		for (int d = 0; d < 2; d++) {
 			if (p[d] < lo[d]) lo[d] = p[d];
 			if (p[d] > hi[d]) hi[d] = p[d];
 		}
 	}
-	htr_prep_unrotate_bounds(&u, lo, hi, box);
+	htr_prep_unrotate_bounds(u, lo, hi, box);
+}
+
+int
+htr_prep_unrotate_box(int box[4], const char *deskew)
+{
+	struct htr_unrotate u;
+
+	if (htr_prep_unrotate_init(&u, deskew))
+		return -1;
+	htr_prep_unrotate_rect(&u, box);
 	return 0;
 }
 

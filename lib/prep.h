@@ -114,7 +114,8 @@ int  htr_prep_unrotate_box(int box[4], const char *deskew);
  * deskew= tag (0, or -1 and htr_fail when malformed); point turns (x, y)
  * of the rotated image back onto the image before; bounds makes the box
  * x, y, w, h spanning [lo, hi] there, rounded outwards and clipped to
- * that image. */
+ * that image; rect does what htr_prep_unrotate_box does, with the tag
+ * parsed once for many boxes. */
 struct htr_unrotate {
 	double c, s;         /* cosine and sine of the angle turned back */
 	double cx, cy;       /* centre of the rotated image */
@@ -125,6 +126,7 @@ void htr_prep_unrotate_point(const struct htr_unrotate *u, double x,
 	double y, double *ux, double *uy);
 void htr_prep_unrotate_bounds(const struct htr_unrotate *u,
 	const double lo[2], const double hi[2], int box[4]);
+void htr_prep_unrotate_rect(const struct htr_unrotate *u, int box[4]);
 
 /* ---- cleaning (connected components of the ink, 8-connected) ---- */
 

@@ -2162,8 +2162,7 @@ scan_box(struct htr_image *crop, const struct htr_segment *s,
 		}
 	if (lo[0] > hi[0]) {
 		memcpy(b, it->box, sizeof b);
-		if (htr_prep_unrotate_box(b, dsk))
-			return -1;
+		htr_prep_unrotate_rect(&u, b);
 	} else {
 		lo[0] -= margin, lo[1] -= margin;
 		hi[0] += margin, hi[1] += margin;

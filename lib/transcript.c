@@ -101,6 +101,10 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 	 * back onto the page as scanned */
 	char dsk[HTR_TAG_MAX];
 	int turn = hasbox && !htr_tag_get(tags, "deskew", dsk, sizeof dsk);
+	struct htr_unrotate u;
+
+	if (turn && htr_prep_unrotate_init(&u, dsk))
+		return -1;
 
 	htr_tag_get(tags, "src", src, sizeof src);
 	if (!l || line < 0 || l->line != line || !same_page(l, src, page)) {
@@ -136,9 +140,8 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 	memcpy(lbox, rbox, sizeof lbox);
 	/* on the scan: the crop's ink turned back (scanbox=, set by
 	 * htr_segment_crop), else its box's corners */
-	if (turn && htr_tag_box_of(tags, "scanbox", lbox) &&
-	    htr_prep_unrotate_box(lbox, dsk))
-		return -1;
+	if (turn && htr_tag_box_of(tags, "scanbox", lbox))
+		htr_prep_unrotate_rect(&u, lbox);
 	box_union(l->box, lbox, l->nrec == 0);
 	l->nrec++;
 
@@ -196,8 +199,8 @@ htr_transcript_add(struct htr_transcript *tr, const char *tags,
 		c->box[1] = rbox[1];
 		c->box[2] = x1 > x0 ? (int)(x1 - x0) : 1;
 		c->box[3] = rbox[3];
-		if (turn && htr_prep_unrotate_box(c->box, dsk))
-			return -1;
+		if (turn)
+			htr_prep_unrotate_rect(&u, c->box);
 		box_union(w->box, c->box, w->nc == 0);
 		w->conf += c->conf;
 		w->nc++;

@@ -460,7 +460,14 @@ test_transcript(void)
 		CHECK(b[0] >= lb[0] && b[1] >= lb[1] && b[0] + b[2] <= lb[0] +
 		    lb[2] && b[1] + b[3] <= lb[1] + lb[3]);
 	}
-	CHECK(htr_transcript_add(&tr2, "src=p.png deskew=3.00 line=1 "
+	/* with scanbox= (its ink turned back, htr_segment_crop) the line's
+	 * box is that one; its characters are still turned back */
+	CHECK(htr_transcript_add(&tr2, "src=p.png deskew=3.00,1000,800 line=1 "
+	    "box=100,150,200,40 scanbox=110,160,190,30", &d, &a, T) == 0);
+	CHECK(tr2.nline == 2 && tr2.line[1].box[0] == 110 &&
+	    tr2.line[1].box[1] == 160 && tr2.line[1].box[2] == 190 &&
+	    tr2.line[1].box[3] == 30);
+	CHECK(htr_transcript_add(&tr2, "src=p.png deskew=3.00 line=2 "
 	    "box=100,50,200,40", &d, &a, T) == -1);
 	CHECK(strstr(htr_errmsg(), "deskew=3.00") != NULL);
 	htr_transcript_free(&tr2);
