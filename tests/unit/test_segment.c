@@ -647,6 +647,31 @@ test_match(void)
 	    (const int (*)[4])t, 2, 0.5) == 0);
 }
 
+/* Reads fixture PGM 'path' (relative to tests/) and segments it into
+ * lines; returns 0, or -1 (checks failed) when either fails. */
+static int
+segment_fixture(const char *path, struct htr_image *im, struct htr_segment *s)
+{
+	FILE *f = fopen(path, "rb");
+	int r;
+
+	CHECKF(f != NULL, "%s: cannot open", path);
+	if (!f)
+		return -1;
+	r = htr_pgm_read(f, im);
+	fclose(f);
+	CHECKF(r == 1, "%s: not a PGM", path);
+	if (r != 1)
+		return -1;
+	r = htr_segment_page(s, im, HTR_SEGMENT_LINE);
+	CHECK(r == 0);
+	if (r) {
+		htr_image_free(im);
+		return -1;
+	}
+	return 0;
+}
+
 /* The real page: data/segment/page.pgm with its true line boxes in
  * data/segment/page.tsv ("x y w h" per line, already scaled). */
 static void
@@ -700,16 +725,11 @@ test_real_page(void)
 static void
 test_real_filler(void)
 {
-	FILE *f = fopen("data/segment/filler.pgm", "rb");
 	struct htr_image im;
 	struct htr_segment s;
 
-	CHECK(f != NULL);
-	if (!f)
+	if (segment_fixture("data/segment/filler.pgm", &im, &s))
 		return;
-	CHECK(htr_pgm_read(f, &im) == 1);
-	fclose(f);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
 	CHECKF(s.nline == 4, "%d lines, want 4", s.nline);
 	if (s.nline == 4) {
 		const int *b = s.lines[3].box;
@@ -733,16 +753,11 @@ test_real_filler(void)
 static void
 test_real_lead(void)
 {
-	FILE *f = fopen("data/segment/lead.pgm", "rb");
 	struct htr_image im;
 	struct htr_segment s;
 
-	CHECK(f != NULL);
-	if (!f)
+	if (segment_fixture("data/segment/lead.pgm", &im, &s))
 		return;
-	CHECK(htr_pgm_read(f, &im) == 1);
-	fclose(f);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
 	CHECKF(s.nline == 4, "%d lines, want 4", s.nline);
 	if (s.nline == 4) {
 		const int *b = s.lines[2].box;
