@@ -51,7 +51,27 @@ struct run {
 	struct htr_metrics m[HTR_DECSETUP_MAX];
 	char **hyp[HTR_DECSETUP_MAX];   /* [samples] text per decoder */
 	double seconds[HTR_DECSETUP_MAX];
+	/* -mix: the other model's frames of every sample, and the weight
+	 * of this model's in the mix */
+	float **mix;                    /* [samples] [T][C] or NULL */
+	int *mixT;
+	double w;
 };
+
+/* -mix, first pass: keeps the other model's frames of sample i. */
+static int
+keep_sample(void *vr, long i, const float *logp, int T, int C, int stride)
+{
+	struct run *r = vr;
+
+	if (!(r->mix[i] = htr_alloc((size_t)T * C, sizeof **r->mix)))
+		return -1;
+	for (int t = 0; t < T; t++)
+		memcpy(r->mix[i] + (size_t)t * C, logp + (size_t)t * stride,
+		    (size_t)C * sizeof *logp);
+	r->mixT[i] = T;
+	return 0;
+}
 
 /* Concatenates the symbols of d into a fresh string. */
 static char *
@@ -87,6 +107,17 @@ decode_sample(void *vr, long i, const float *logp, int T, int C, int stride)
 	for (int t = 0; t < T; t++)
 		memcpy(r->lp + (size_t)t * C, logp + (size_t)t * stride,
 		    (size_t)C * sizeof *logp);
+	if (r->mix) {
+		if (r->mixT[i] != T)
+			return htr_fail("sample %ld: %d frames, the -mix model's "
+			    "%d: the two networks must shrink widths alike", i,
+			    T, r->mixT[i]);
+		for (size_t e = 0; e < (size_t)T * C; e++)
+			r->lp[e] = (float)(r->w * r->lp[e] + (1 - r->w) *
+			    r->mix[i][e]);
+		free(r->mix[i]);
+		r->mix[i] = NULL;
+	}
 	for (int k = 0; k < r->d.n; k++) {
 		struct htr_decoded dec;
 		double t0 = htr_clock_seconds();
@@ -176,7 +207,9 @@ print_rates(const struct htr_metrics *m, int ctc)
 int
 main(int argc, char **argv)
 {
-	const char *mpath = NULL, *src = NULL;
+	const char *mpath = NULL, *src = NULL, *mixpath = NULL;
+	float mixw = 0.7f;
+	unsigned int mixw_spec = 0;
 	unsigned int last = 0, last_spec = 0;
 	int batch = 32, nworst = 10, threads = 0;
 	struct htr_decsetup_args g;
@@ -191,12 +224,15 @@ main(int argc, char **argv)
 	int nnets;
 	HTR_CLI_OPTIONS;
 
-	htr_cli_init("htr-eval", "-m model.htrm "
+	htr_cli_init("htr-eval", "-m model.htrm [-mix model.htrm "
+	    "[-mix-weight W]] "
 	    HTR_DATAOPTS_USAGE("-test SRC") " [-image-root DIR] [-batch N] "
 	    "[-worst N] [-threads N] " HTR_DECOPTS_USAGE("LIST"));
 	htr_decsetup_args_defaults(&g);
 	OPTENT3(0, "m", OPT_STRING, &mpath, NULL, 0);
 	OPTENT3(0, "test", OPT_STRING, &src, NULL, 0);
+	OPTENT3(0, "mix", OPT_STRING, &mixpath, NULL, 0);
+	OPTENT3(0, "mix-weight", OPT_FLOAT, &mixw, &mixw_spec, 0);
 	HTR_DATAOPTS_OPTIONS(d);
 	OPTENT3(0, "last", OPT_UINT, &last, &last_spec, 0);
 	OPTENT3(0, "batch", OPT_INT, &batch, NULL, 0);
@@ -213,6 +249,10 @@ main(int argc, char **argv)
 	    (d.mnist_images != NULL) != (d.mnist_labels != NULL))
 		htr_cli_usage("give -test SRC, or -mnist-images and "
 		    "-mnist-labels");
+	if (mixw_spec && !mixpath)
+		htr_cli_usage("-mix-weight needs -mix");
+	if (!(mixw >= 0 && mixw <= 1))
+		htr_cli_usage("-mix-weight must be between 0 and 1");
 	if (batch < 1 || batch > 4096 || nworst < 0)
 		htr_cli_usage("-batch must be 1..4096, -worst not negative");
 	if (htr_decsetup_check(&g, 1) < 0)
@@ -259,11 +299,46 @@ main(int argc, char **argv)
 	nnets = htr_par_threads();
 	if (nnets > EVAL_MAXNETS)
 		nnets = EVAL_MAXNETS;
+	/* -mix: the other model's frames first, each sample's kept until
+	 * this model's are mixed with them (weight w of this model's) */
+	t0 = htr_clock_seconds();   /* network time: both models' */
+	if (mixpath) {
+		struct htr_model *mm;
+		struct htr_set ms;
+		if (!ctc)
+			htr_cli_fatal("%s: -mix needs a CTC model", mpath);
+		if (!(mm = htr_model_load(mixpath)))
+			htr_cli_die(NULL);
+		if (!htr_net_is_ctc(mm->net) || mm->nclass != model->nclass)
+			htr_cli_fatal("%s: not a CTC model of %s's %d symbols",
+			    mixpath, mpath, model->nclass);
+		for (int k = 0; k < mm->nclass; k++)
+			if (strcmp(mm->alphabet[k], model->alphabet[k]))
+				htr_cli_fatal("%s: symbol %d is '%s', %s's '%s'",
+				    mixpath, k, mm->alphabet[k], mpath,
+				    model->alphabet[k]);
+		r.w = mixw;
+		if (!(r.mix = calloc((size_t)set.n + 1, sizeof *r.mix)) ||
+		    !(r.mixT = calloc((size_t)set.n + 1, sizeof *r.mixT)))
+			htr_cli_fatal("out of memory");
+		if (htr_set_prepare(&ms, use, mm->net, NULL, 0))
+			htr_cli_die(NULL);
+		nets[0] = mm->net;
+		for (int k = 1; k < nnets; k++)
+			if (!(nets[k] = htr_net_clone(mm->net)))
+				htr_cli_die(mixpath);
+		if (htr_set_infer_nets(nets, nnets, &ms, batch, keep_sample,
+		    &r))
+			htr_cli_die(mixpath);
+		for (int k = 1; k < nnets; k++)
+			htr_net_free(nets[k]);
+		htr_set_free(&ms);
+		htr_model_free(mm);
+	}
 	nets[0] = model->net;
 	for (int k = 1; k < nnets; k++)
 		if (!(nets[k] = htr_net_clone(model->net)))
 			htr_cli_die(mpath);
-	t0 = htr_clock_seconds();
 	if (ctc ? htr_set_infer_nets(nets, nnets, &set, batch, decode_sample,
 	    &r) : htr_evaluate_nets(nets, nnets, model->alphabet, &set, batch,
 	    &r.m[0], r.hyp[0]))
@@ -278,6 +353,9 @@ main(int argc, char **argv)
 	/* network time: the whole run less the decoders' */
 	double net = t1 - t0 - dec, n = set.n > 0 ? (double)set.n : 1;
 	printf("model\t%s\n", mpath);
+	if (mixpath)
+		printf("mix\t%s, weight %g of %s's log-probabilities\n",
+		    mixpath, (double)mixw, mpath);
 	printf("samples\t%ld\n", set.n);
 	printf("seconds\t%.3f\n", net);
 	printf("samples_per_s\t%.1f\n", set.n / (net > 0 ? net : 1e-9));
@@ -298,6 +376,11 @@ main(int argc, char **argv)
 		free(r.hyp[k]);
 	}
 	free(r.lp);
+	if (r.mix)
+		for (long i = 0; i < set.n; i++)
+			free(r.mix[i]);
+	free(r.mix);
+	free(r.mixT);
 	htr_decsetup_close(&r.d);
 	htr_set_free(&set);
 	htr_dataset_free(&rest);
