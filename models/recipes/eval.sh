@@ -13,6 +13,8 @@
 # The decoder settings below were tuned on these valid sets
 # (models/recipes/lmtune.sh); override them with the variables.  The raw
 # htr-eval reports are left in build/eval/.
+#   MIX=B.htrm [MIXW=0.7] models/recipes/eval.sh   the ensemble of the
+#                                    model and B (htr-eval -mix)
 #   FIT=10 models/recipes/eval.sh    also best path on every 10th TRAINING
 #                                    line of each set: a model that reads
 #                                    its own training lines no better than
@@ -38,10 +40,17 @@ out=build/eval
 mkdir -p $out
 ev() { # set, then htr-eval's decoder options
 	s=$1; shift
-	nice -n 5 bin/htr-eval -m "$model" -test "$data/$s/valid.tsv" \
-	    -threads ${THREADS:-1} -worst 0 "$@"
+	# shellcheck disable=SC2086
+	nice -n 5 bin/htr-eval -m "$model" $mixopt \
+	    -test "$data/$s/valid.tsv" -threads ${THREADS:-1} -worst 0 "$@"
 }
-echo "model $model; valid sets of $data"
+# MIX=B.htrm (MIXW=0.7): the ensemble of the model and B (htr-eval -mix)
+mixopt=
+if [ -n "$MIX" ]; then
+	[ -r "$MIX" ] || { echo "eval.sh: MIX=$MIX: not readable" >&2; exit 1; }
+	mixopt="-mix $MIX -mix-weight ${MIXW:-0.7}"
+fi
+echo "model $model${MIX:+ mixed with $MIX (weight ${MIXW:-0.7} of the model's)}; valid sets of $data"
 if [ -n "$FIT" ]; then
 	for s in poilus hooker; do
 		awk -v n="$FIT" 'NR % n == 1' "$data/$s/train.tsv" |
