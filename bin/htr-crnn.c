@@ -6,7 +6,11 @@
  * Crops are read in windows of 8 x -batch records, sorted by width within
  * the window and run in batches (recognize.h).  The output is spooled to
  * a temporary file and copied to stdout only when every input has been
- * read without error, so a bad record leaves stdout empty. */
+ * read without error, so a bad record leaves stdout empty.
+ *
+ * -mix B.htrm: an ensemble of two; every crop also runs through model B
+ * (its own input, its own batches) and its log-probabilities are mixed
+ * into the first model's (htr_recognize_mix). */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include "htr.h"
 #include "image.h"
 #include "model.h"
+#include "net.h"
 #include "recognize.h"
 #include "tensor.h"
 
@@ -28,6 +33,11 @@ struct state {
 	int batch, window;
 	struct htr_recognize_in *in;
 	struct htr_recognize_out *out;
+	const char *mixpath;    /* -mix, or NULL */
+	double mixw;            /* -mix-weight: the first model's share */
+	struct htr_model *mix;
+	struct htr_recognize_in *in2;    /* the same crops for mix */
+	struct htr_recognize_out *out2;
 	int n;                  /* inputs held */
 	long rec0;              /* record number of in[0] within its file */
 };
@@ -40,6 +50,18 @@ load_model(struct state *s, const char *first_tags)
 
 	if (!(s->model = htr_recognize_load(s->mpath, level, s->argv0)))
 		htr_cli_die(NULL);
+	if (s->mixpath) {
+		if (!(s->mix = htr_model_load(s->mixpath)))
+			htr_cli_die(NULL);
+		if (!htr_net_is_ctc(s->model->net))
+			htr_cli_fatal("%s: a classifier; -mix mixes CTC models",
+			    s->mpath ? s->mpath : "the default model");
+		if (!htr_net_is_ctc(s->mix->net))
+			htr_cli_fatal("%s: a classifier; -mix mixes CTC models",
+			    s->mixpath);
+		if (htr_recognize_same_symbols(s->model, s->mix))
+			htr_cli_die(s->mixpath);
+	}
 	if (htr_recognize_write_alphabet(s->spool, s->model))
 		htr_cli_die("temporary file");
 }
@@ -50,12 +72,21 @@ flush(struct state *s, const char *name)
 {
 	if (s->n == 0)
 		return;
-	if (htr_recognize_run(s->out, s->model, s->in, s->n, s->batch)) {
+	if (htr_recognize_run(s->out, s->model, s->in, s->n, s->batch) ||
+	    (s->mix && htr_recognize_run(s->out2, s->mix, s->in2, s->n,
+	    s->batch))) {
 		/* the message names the index within the window */
 		htr_cli_fatal("%s: records from %ld: %s", name, s->rec0 + 1,
 		    htr_errmsg());
 	}
 	for (int i = 0; i < s->n; i++) {
+		if (s->mix) {
+			if (htr_recognize_mix(&s->out[i], &s->out2[i], s->mixw))
+				htr_cli_fatal("%s: record %ld: -mix: %s", name,
+				    s->rec0 + i + 1, htr_errmsg());
+			htr_recognize_out_free(&s->out2[i]);
+			htr_recognize_in_free(&s->in2[i]);
+		}
 		if (htr_recognize_write(s->spool, &s->out[i]))
 			htr_cli_die("temporary file");
 		htr_recognize_out_free(&s->out[i]);
@@ -90,8 +121,13 @@ process(struct state *s, const char *path)
 			break;
 		if (!s->model)
 			load_model(s, tensors ? t.tags : im.tags);
+		if (tensors && s->mix)
+			htr_cli_fatal("%s: -mix reads crops, not tensor records "
+			    "(each model makes its own input)", name);
 		r = tensors ? htr_recognize_input_tensor(in, s->model, &t) :
 		    htr_recognize_input(in, s->model, &im);
+		if (!r && s->mix)
+			r = htr_recognize_input(&s->in2[s->n], s->mix, &im);
 		if (tensors)
 			htr_tensor_free(&t);
 		else
@@ -122,14 +158,25 @@ main(int argc, char **argv)
 
 	memset(&s, 0, sizeof s);
 	s.batch = HTR_RECOGNIZE_BATCH;
-	htr_cli_init("htr-crnn", "[-m model.htrm] [-level line|word|char] "
-	    "[-batch N] [-threads N] [file ...]");
+	float mixw = 0.7f;
+	unsigned int mixw_spec = 0;
+
+	htr_cli_init("htr-crnn", "[-m model.htrm] [-mix model.htrm "
+	    "[-mix-weight W]] [-level line|word|char] [-batch N] [-threads N] "
+	    "[file ...]");
 	OPTENT3(0, "m", OPT_STRING, &s.mpath, NULL, 0);
+	OPTENT3(0, "mix", OPT_STRING, &s.mixpath, NULL, 0);
+	OPTENT3(0, "mix-weight", OPT_FLOAT, &mixw, &mixw_spec, 0);
 	OPTENT3(0, "level", OPT_STRING, &level, NULL, 0);
 	OPTENT3(0, "batch", OPT_INT, &s.batch, NULL, 0);
 	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
 	htr_cli_parse(&argc, argv, option_def);
 
+	if (mixw_spec && !s.mixpath)
+		htr_cli_usage("-mix-weight needs -mix");
+	if (!(mixw >= 0 && mixw <= 1))
+		htr_cli_usage("-mix-weight must be between 0 and 1");
+	s.mixw = mixw;
 	if (s.batch < 1 || s.batch > 4096)
 		htr_cli_usage("-batch must be 1..4096");
 	if (threads < 0 || threads > 1024)
@@ -144,7 +191,9 @@ main(int argc, char **argv)
 	s.window = 8 * s.batch;
 	s.in = calloc((size_t)s.window, sizeof *s.in);
 	s.out = calloc((size_t)s.window, sizeof *s.out);
-	if (!s.in || !s.out)
+	s.in2 = calloc((size_t)s.window, sizeof *s.in2);
+	s.out2 = calloc((size_t)s.window, sizeof *s.out2);
+	if (!s.in || !s.out || !s.in2 || !s.out2)
 		htr_cli_fatal("out of memory");
 	if (!(s.spool = tmpfile()))
 		htr_cli_fatal("cannot create a temporary file");
@@ -166,7 +215,10 @@ main(int argc, char **argv)
 		htr_cli_fatal("temporary file: read error");
 	fclose(s.spool);
 	htr_model_free(s.model);
+	htr_model_free(s.mix);
 	free(s.in);
 	free(s.out);
+	free(s.in2);
+	free(s.out2);
 	return htr_cli_finish();
 }

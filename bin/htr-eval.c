@@ -17,6 +17,7 @@
 #include "model.h"
 #include "net.h"
 #include "par.h"
+#include "recognize.h"
 #include "trainer.h"
 #include "utf8.h"
 
@@ -309,14 +310,11 @@ main(int argc, char **argv)
 			htr_cli_fatal("%s: -mix needs a CTC model", mpath);
 		if (!(mm = htr_model_load(mixpath)))
 			htr_cli_die(NULL);
-		if (!htr_net_is_ctc(mm->net) || mm->nclass != model->nclass)
-			htr_cli_fatal("%s: not a CTC model of %s's %d symbols",
-			    mixpath, mpath, model->nclass);
-		for (int k = 0; k < mm->nclass; k++)
-			if (strcmp(mm->alphabet[k], model->alphabet[k]))
-				htr_cli_fatal("%s: symbol %d is '%s', %s's '%s'",
-				    mixpath, k, mm->alphabet[k], mpath,
-				    model->alphabet[k]);
+		if (!htr_net_is_ctc(mm->net) ||
+		    htr_recognize_same_symbols(model, mm))
+			htr_cli_fatal("%s: not a CTC model of %s's symbols (%s)",
+			    mixpath, mpath, htr_net_is_ctc(mm->net) ?
+			    htr_errmsg() : "a classifier");
 		r.w = mixw;
 		if (!(r.mix = calloc((size_t)set.n + 1, sizeof *r.mix)) ||
 		    !(r.mixT = calloc((size_t)set.n + 1, sizeof *r.mixT)))

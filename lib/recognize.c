@@ -338,6 +338,31 @@ fail:
 /* ---- output records ------------------------------------------------------- */
 
 int
+htr_recognize_same_symbols(const struct htr_model *a,
+    const struct htr_model *b)
+{
+	if (a->nclass != b->nclass)
+		return htr_fail("%d symbols, not %d", b->nclass, a->nclass);
+	for (int k = 0; k < a->nclass; k++)
+		if (strcmp(a->alphabet[k], b->alphabet[k]))
+			return htr_fail("symbol %d is '%s', not '%s'", k,
+			    b->alphabet[k], a->alphabet[k]);
+	return 0;
+}
+
+int
+htr_recognize_mix(struct htr_recognize_out *a,
+    const struct htr_recognize_out *b, double w)
+{
+	if (a->T != b->T || a->C != b->C)
+		return htr_fail("%dx%d frames mixed with %dx%d: the networks "
+		    "must reduce widths alike", a->T, a->C, b->T, b->C);
+	for (size_t e = 0; e < (size_t)a->T * a->C; e++)
+		a->lp[e] = (float)(w * a->lp[e] + (1 - w) * b->lp[e]);
+	return 0;
+}
+
+int
 htr_recognize_write(FILE *f, const struct htr_recognize_out *out)
 {
 	struct htr_tensor t;

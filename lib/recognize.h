@@ -92,6 +92,17 @@ int  htr_recognize_run_threads(struct htr_recognize_out *out,
 	const struct htr_recognize_in *in, int n, int batch);
 void htr_recognize_out_free(struct htr_recognize_out *out);
 
+/* An ensemble of two models: 0 when b has a's symbols in a's order, else
+ * -1 (htr_fail naming the first difference). */
+int  htr_recognize_same_symbols(const struct htr_model *a,
+	const struct htr_model *b);
+/* Mixes b's log-probabilities into a's, a = w a + (1 - w) b frame by
+ * frame (w in 0..1).  The two must have as many frames and classes: the
+ * same crop run through two networks of the same width reductions.
+ * Returns 0 or -1 (htr_fail). */
+int  htr_recognize_mix(struct htr_recognize_out *a,
+	const struct htr_recognize_out *b, double w);
+
 /* Writes out as a kind=logprob record f32 [T][C] with its tags.  0 or -1. */
 int  htr_recognize_write(FILE *f, const struct htr_recognize_out *out);
 /* Writes the kind=alphabet record of m (it must come before the logprob
