@@ -8,25 +8,15 @@
 #
 #	bench/ensemble.sh [B.htrm [A.htrm]]
 #
-# A defaults to models/line.htrm; B to lines-deep, the default line model
-# until session 5, taken from git (commit d44c11f) into bench/out/.
+# A defaults to models/line.htrm, B to models/line-deep.htrm (lines-deep,
+# the default line model until session 5).
 # Data from $HTR_DATA (default ../shared/data next to the repository).
 top=$(cd "$(dirname "$0")/.." && pwd)
 HTR_DATA=${HTR_DATA:-$top/../shared/data}
 out=$top/bench/out/ensemble
 mkdir -p "$out"
-b=$1
+b=${1:-$top/models/line-deep.htrm}
 a=${2:-$top/models/line.htrm}
-if [ -z "$b" ]; then
-	b=$out/lines-deep.htrm
-	[ -s "$b" ] || git -C "$top" show d44c11f:models/line.htrm > "$b" \
-	    2>/dev/null || {
-		rm -f "$b"
-		echo "ensemble.sh: no model B given and lines-deep is not in" \
-		    "git here (commit d44c11f): skipped"
-		exit 0
-	}
-fi
 for f in "$a" "$b"; do
 	[ -r "$f" ] || { echo "ensemble.sh: $f: not readable" >&2; exit 1; }
 done
