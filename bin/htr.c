@@ -43,14 +43,16 @@ main(int argc, char **argv)
 	unsigned int marginspec = 0, lmwspec = 0, bonusspec = 0, beamspec = 0;
 	int threads = 0, fmt, nin;
 	float lmweight = 0, bonus = 0, addk = 0.01f,
-	    minconf = HTR_PAGE_MIN_CONF;
+	    minconf = HTR_PAGE_MIN_CONF, mixw = 0.7f;
+	unsigned int mixwspec = 0;
 	unsigned int seed = 0;
 	long pageno = 0, *first;
 	char lmpath[4096];
 	HTR_CLI_OPTIONS;
 
 	htr_pipeline_defaults(&o);
-	htr_cli_init("htr", "[-m model.htrm] [-format text|tsv|json|hocr|alto|"
+	htr_cli_init("htr", "[-m model.htrm] [-mix model.htrm [-mix-weight W]] "
+	    "[-format text|tsv|json|hocr|alto|"
 	    "page] [-decoder best|beam|word] [-beam N] [-lm FILE] [-lmweight F]"
 	    " [-bonus F] [-corpus FILE [-wordchars FILE | -wordcharlist CHARS] "
 	    "[-mode words|ngrams|"
@@ -58,6 +60,8 @@ main(int argc, char **argv)
 	    "[-margin N] [-min-conf F] [-batch N] [-threads N] [-verbose] "
 	    "[file ...]");
 	OPTENT3(0, "m", OPT_STRING, &o.model, NULL, 0);
+	OPTENT3(0, "mix", OPT_STRING, &o.mix, NULL, 0);
+	OPTENT3(0, "mix-weight", OPT_FLOAT, &mixw, &mixwspec, 0);
 	OPTENT3(0, "format", OPT_STRING, &format, NULL, 0);
 	OPTENT3(0, "decoder", OPT_STRING, &decoder, NULL, 0);
 	OPTENT3(0, "beam", OPT_INT, &o.decode.beam, &beamspec, 0);
@@ -112,6 +116,11 @@ main(int argc, char **argv)
 	if (!(minconf >= 0 && minconf <= 1))
 		htr_cli_usage("-min-conf must be 0..1");
 	o.min_conf = minconf;
+	if (mixwspec && !o.mix)
+		htr_cli_usage("-mix-weight needs -mix");
+	if (!(mixw >= 0 && mixw <= 1))
+		htr_cli_usage("-mix-weight must be 0..1");
+	o.mix_weight = mixw;
 	if (o.batch < 1 || o.batch > 4096)
 		htr_cli_usage("-batch must be 1..4096");
 	if (threads < 0 || threads > 1024)

@@ -25,6 +25,10 @@ struct htr_pipeline {
 	 * first needed */
 	struct htr_net *more[HTR_RECOGNIZE_MAXTHREADS - 1];
 	int nmore;
+	/* the ensemble's second model (opts mix) and its copies */
+	struct htr_model *mix;
+	struct htr_net *mixmore[HTR_RECOGNIZE_MAXTHREADS - 1];
+	int nmixmore;
 };
 
 void
@@ -37,6 +41,7 @@ htr_pipeline_defaults(struct htr_pipeline_opts *o)
 	o->batch = HTR_RECOGNIZE_BATCH;
 	o->batch_threads = 1;
 	o->addk = 0.01;
+	o->mix_weight = 0.7;
 	htr_decode_defaults(&o->decode);
 }
 
@@ -109,7 +114,7 @@ htr_pipeline_new(const struct htr_pipeline_opts *o)
 		return NULL;
 	p->o = *o;
 	p->o.model = p->o.argv0 = p->o.lm = p->o.corpus = p->o.wordchars =
-	    p->o.wordcharlist = NULL;
+	    p->o.wordcharlist = p->o.mix = NULL;
 	p->dec = o->decode;
 	p->dec.lm = NULL;
 	p->dec.wlm = NULL;
@@ -132,6 +137,19 @@ htr_pipeline_new(const struct htr_pipeline_opts *o)
 		htr_fail_prefix("model alphabet");
 		goto fail_model;
 	}
+	if (o->mix && (!(o->mix_weight >= 0 && o->mix_weight <= 1) ||
+	    !(p->mix = htr_model_load(o->mix)) ||
+	    !htr_net_is_ctc(p->mix->net) ||
+	    htr_recognize_same_symbols(p->model, p->mix))) {
+		if (!(o->mix_weight >= 0 && o->mix_weight <= 1))
+			htr_fail("mix weight %g (0 to 1)", o->mix_weight);
+		else if (p->mix && !htr_net_is_ctc(p->mix->net))
+			htr_fail("%s: a classifier, not a line model", o->mix);
+		else if (p->mix)
+			htr_fail_prefix(o->mix);
+		htr_pipeline_free(p);
+		return NULL;
+	}
 	if (load_lms(p, o)) {
 		htr_pipeline_free(p);
 		return NULL;
@@ -151,6 +169,9 @@ htr_pipeline_free(struct htr_pipeline *p)
 		return;
 	for (int i = 0; i < p->nmore; i++)
 		htr_net_free(p->more[i]);
+	for (int i = 0; i < p->nmixmore; i++)
+		htr_net_free(p->mixmore[i]);
+	htr_model_free(p->mix);
 	if (p->havewlm)
 		htr_wordlm_free(&p->wlm);
 	if (p->havelm)
@@ -168,46 +189,46 @@ htr_pipeline_model(const struct htr_pipeline *p)
 }
 
 /* Turns the preprocessed page into recognition inputs: the whole page as
- * one line, or its segmented lines.  *in is malloc'd [*n]. */
+ * one line, or its segmented lines.  *in is malloc'd [*n]; with an
+ * ensemble *in2 too, the same crops as the mix model's inputs. */
 static int
-make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in, int *n,
-    const struct htr_image *pg, const char *src, long pageno)
+make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in,
+    struct htr_recognize_in **in2, int *n, const struct htr_image *pg,
+    const char *src, long pageno)
 {
 	struct htr_segment s;
-	int margin;
+	int margin, nl;
 
-	*in = NULL;
+	*in = *in2 = NULL;
 	*n = 0;
-	if (p->o.line) {
-		struct htr_image one = *pg;
-
-		snprintf(one.tags, sizeof one.tags, "line=0 box=0,0,%d,%d",
-		    pg->w, pg->h);
-		if (htr_segment_crop_tags(one.tags, src, pageno, pg->tags) ||
-		    !(*in = htr_zalloc(1, sizeof **in)))
-			return -1;
-		if (htr_recognize_input(*in, p->model, &one)) {
-			free(*in);
-			*in = NULL;
-			return -1;
-		}
-		*n = 1;
-		return 0;
-	}
-	if (htr_segment_page(&s, pg, HTR_SEGMENT_LINE))
+	memset(&s, 0, sizeof s);
+	if (!p->o.line && htr_segment_page(&s, pg, HTR_SEGMENT_LINE))
 		return -1;
+	nl = p->o.line ? 1 : s.nline;
 	margin = p->o.margin >= 0 ? p->o.margin : (int)(s.height / 8 + 0.5);
-	if (s.nline > 0 && !(*in = htr_zalloc((size_t)s.nline, sizeof **in)))
+	if (nl > 0 && (!(*in = htr_zalloc((size_t)nl, sizeof **in)) ||
+	    (p->mix && !(*in2 = htr_zalloc((size_t)nl, sizeof **in2)))))
 		goto fail;
-	for (int i = 0; i < s.nline; i++) {
+	for (int i = 0; i < nl; i++) {
 		struct htr_image crop;
 		int r;
 
-		if (htr_segment_crop(&crop, &s, pg, &s.lines[i], margin))
+		if (p->o.line) {
+			/* the whole image is the line (a shallow copy) */
+			crop = *pg;
+			snprintf(crop.tags, sizeof crop.tags,
+			    "line=0 box=0,0,%d,%d", pg->w, pg->h);
+		} else if (htr_segment_crop(&crop, &s, pg, &s.lines[i], margin))
 			goto fail;
 		r = htr_segment_crop_tags(crop.tags, src, pageno, pg->tags) ||
 		    htr_recognize_input(&(*in)[i], p->model, &crop);
-		htr_image_free(&crop);
+		if (!r && p->mix && htr_recognize_input(&(*in2)[i], p->mix,
+		    &crop)) {
+			htr_recognize_in_free(&(*in)[i]);
+			r = -1;
+		}
+		if (!p->o.line)
+			htr_image_free(&crop);
 		if (r) {
 			htr_fail_prefix("line crop");
 			goto fail;
@@ -217,30 +238,70 @@ make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in, int *n,
 	htr_segment_free(&s);
 	return 0;
 fail:
-	for (int i = 0; i < *n; i++)
+	for (int i = 0; i < *n; i++) {
 		htr_recognize_in_free(&(*in)[i]);
+		if (*in2)
+			htr_recognize_in_free(&(*in2)[i]);
+	}
 	free(*in);
-	*in = NULL;
+	free(*in2);
+	*in = *in2 = NULL;
 	*n = 0;
 	htr_segment_free(&s);
 	return -1;
 }
 
-/* Makes the copies of the network that the batch threads need: one per
- * OpenBLAS thread beyond the first.  0 or -1. */
+/* Makes the copies of a network that the batch threads need: one per
+ * OpenBLAS thread beyond the first (more[*nmore..]).  0 or -1. */
 static int
-more_nets(struct htr_pipeline *p)
+more_nets(const struct htr_pipeline *p, const struct htr_net *net,
+    struct htr_net **more, int *nmore)
 {
 	int want = p->o.batch_threads ? htr_par_threads() - 1 : 0;
 
 	if (want > HTR_RECOGNIZE_MAXTHREADS - 1)
 		want = HTR_RECOGNIZE_MAXTHREADS - 1;
-	while (p->nmore < want) {
-		if (!(p->more[p->nmore] = htr_net_clone(p->model->net)))
+	while (*nmore < want) {
+		if (!(more[*nmore] = htr_net_clone(net)))
 			return -1;
-		p->nmore++;
+		(*nmore)++;
 	}
 	return 0;
+}
+
+/* Runs the model over in[0..n-1] into out, and with an ensemble the mix
+ * model over in2 (its outputs mixed into out).  0 or -1. */
+static int
+recognize(struct htr_pipeline *p, struct htr_recognize_out *out,
+    const struct htr_recognize_in *in, const struct htr_recognize_in *in2,
+    int n)
+{
+	struct htr_recognize_out *out2 = NULL;
+	int r = -1, ran = 0;
+
+	if (more_nets(p, p->model->net, p->more, &p->nmore) ||
+	    htr_recognize_run_threads(out, p->model, p->more, p->nmore, in, n,
+	    p->o.batch))
+		return -1;
+	if (!p->mix)
+		return 0;
+	if (!(out2 = htr_zalloc((size_t)n, sizeof *out2)) ||
+	    more_nets(p, p->mix->net, p->mixmore, &p->nmixmore) ||
+	    htr_recognize_run_threads(out2, p->mix, p->mixmore, p->nmixmore,
+	    in2, n, p->o.batch))
+		goto done;
+	ran = 1;
+	r = 0;
+	for (int i = 0; i < n && r == 0; i++)
+		r = htr_recognize_mix(&out[i], &out2[i], p->o.mix_weight);
+done:
+	for (int i = 0; i < n && ran; i++)
+		htr_recognize_out_free(&out2[i]);
+	free(out2);
+	if (r)
+		for (int i = 0; i < n; i++)
+			htr_recognize_out_free(&out[i]);
+	return r;
 }
 
 struct decodek {
@@ -328,7 +389,7 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 {
 	struct htr_pipeline_info nfo;
 	struct htr_prep_info pinfo;
-	struct htr_recognize_in *in = NULL;
+	struct htr_recognize_in *in = NULL, *in2 = NULL;
 	struct htr_recognize_out *out = NULL;
 	struct htr_image pg;
 	double t0 = htr_clock_seconds(), t1, t2, t3;
@@ -360,16 +421,13 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 	nfo.inverted = pinfo.inverted;
 	t1 = htr_clock_seconds();
 	c1 = htr_clock_cpu_seconds();
-	if (make_inputs(p, &in, &n, &pg, src, pageno))
+	if (make_inputs(p, &in, &in2, &n, &pg, src, pageno))
 		goto done;
 	t2 = htr_clock_seconds();
 	c2 = htr_clock_cpu_seconds();
 	if (n > 0 && !(out = htr_alloc((size_t)n, sizeof *out)))
 		goto done;
-	if (n > 0 && more_nets(p) < 0)
-		goto done;
-	if (n > 0 && htr_recognize_run_threads(out, p->model, p->more,
-	    p->nmore, in, n, p->o.batch)) {
+	if (n > 0 && recognize(p, out, in, in2, n)) {
 		free(out);
 		out = NULL;
 		goto done;
@@ -391,10 +449,13 @@ htr_pipeline_add(struct htr_pipeline *p, struct htr_transcript *tr,
 done:
 	for (int i = 0; i < n; i++) {
 		htr_recognize_in_free(&in[i]);
+		if (in2)
+			htr_recognize_in_free(&in2[i]);
 		if (out)
 			htr_recognize_out_free(&out[i]);
 	}
 	free(in);
+	free(in2);
 	free(out);
 	htr_image_free(&pg);
 	if (info)

@@ -65,6 +65,12 @@ struct htr_pipeline_opts {
 	const char *wordcharlist; /* or those characters as a string */
 	double addk;            /* word LM add-k smoothing (default 0.01, as
 	                         * htr-ctcdecode) */
+	const char *mix;        /* a second line model, or NULL: an
+	                         * ensemble, each line's log-probabilities
+	                         * mix_weight times the model's plus the
+	                         * rest times this one's (htr_recognize_mix;
+	                         * same symbols, same width reductions) */
+	double mix_weight;      /* default 0.7 */
 	double min_conf;        /* a segmented page's lines whose symbols'
 	                         * mean confidence is below this are left
 	                         * out (stamps, signatures, sideways notes
