@@ -17,7 +17,8 @@
 #include "serve.h"
 
 static const char usage[] =
-    "[-listen ADDR:PORT] [-m model.htrm] [-corpus FILE] [-lm FILE] "
+    "[-listen ADDR:PORT] [-m model.htrm] [-mix model.htrm [-mix-weight W]] "
+    "[-corpus FILE] [-lm FILE] "
     "[-workers N] [-queue N] "
     "[-max-body BYTES] [-max-pixels N] [-timeout SECONDS] [-max-conn N] "
     "[-verbose]";
@@ -58,7 +59,9 @@ main(int argc, char **argv)
 	struct htr_serve_config cfg;
 	struct htr_serve *s;
 	const char *listen = NULL, *model = NULL, *maxbody = NULL,
-	    *corpus = NULL, *lm = NULL;
+	    *corpus = NULL, *lm = NULL, *mix = NULL;
+	float mixw = 0.7f;
+	unsigned mixw_spec = 0;
 	unsigned listen_spec = 0, model_spec = 0, workers_spec = 0,
 	    corpus_spec = 0, lm_spec = 0,
 	    queue_spec = 0, maxbody_spec = 0, maxpix_spec = 0,
@@ -74,6 +77,8 @@ main(int argc, char **argv)
 	OPTENT3('m', "model",    OPT_STRING, &model,   &model_spec,   0);
 	OPTENT3(0, "corpus",     OPT_STRING, &corpus,  &corpus_spec,  0);
 	OPTENT3(0, "lm",         OPT_STRING, &lm,      &lm_spec,      0);
+	OPTENT3(0, "mix",        OPT_STRING, &mix,     NULL,          0);
+	OPTENT3(0, "mix-weight", OPT_FLOAT,  &mixw,    &mixw_spec,    0);
 	OPTENT3(0, "workers",    OPT_INT,    &workers, &workers_spec, 0);
 	OPTENT3(0, "queue",      OPT_INT,    &queue,   &queue_spec,   0);
 	OPTENT3(0, "max-body",   OPT_STRING, &maxbody, &maxbody_spec, 0);
@@ -95,6 +100,12 @@ main(int argc, char **argv)
 	cfg.argv0 = argv[0];
 	cfg.corpus = corpus_spec ? corpus : NULL;
 	cfg.lm = lm_spec ? lm : NULL;
+	if (mixw_spec && !mix)
+		htr_cli_usage("-mix-weight needs -mix");
+	if (!(mixw >= 0 && mixw <= 1))
+		htr_cli_usage("-mix-weight must be from 0 to 1");
+	cfg.mix = mix;
+	cfg.mix_weight = mixw;
 	cfg.model_dirs = dirs;
 	if (workers_spec && (workers < 1 || workers > 1024))
 		htr_cli_usage("-workers must be from 1 to 1024");

@@ -128,6 +128,7 @@ htr_serve_defaults(struct htr_serve_config *c)
 	c->max_pixels = HTR_MAX_PIXELS;
 	c->timeout = 30;
 	c->max_conn = 128;
+	c->mix_weight = 0.7;
 }
 
 /* ------------------------------------------------------------ budget */
@@ -904,6 +905,7 @@ htr_serve_start(const struct htr_serve_config *cfg)
 		struct htr_recog_config rc = {
 			.model = cfg->model, .argv0 = cfg->argv0,
 			.corpus = cfg->corpus, .lm = cfg->lm,
+			.mix = cfg->mix, .mix_weight = cfg->mix_weight,
 			.nslot = cfg->workers
 		};
 		int found = 1;

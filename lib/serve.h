@@ -27,6 +27,8 @@ struct htr_serve_config {
 	const char *argv0;      /* the program's argv[0], to find that */
 	const char *corpus;     /* word beam search dictionary, or NULL */
 	const char *lm;         /* character LM for beam search, or NULL */
+	const char *mix;        /* second line model (an ensemble), or NULL */
+	double mix_weight;      /* the model's share of the mix */
 	const char *const *model_dirs;  /* NULL-terminated: listed in
 	                                 * /v1/models besides the model's */
 	int workers;            /* recognition threads, >= 1 */

@@ -259,7 +259,8 @@ struct slot {
 };
 
 struct htr_recog {
-	char *path, *corpus, *lm, *argv0;
+	char *path, *corpus, *lm, *argv0, *mix;
+	double mix_weight;
 	long size;                      /* bytes of the model file */
 	struct htr_model *model;        /* for describe() without pipeline */
 	int nslot;
@@ -302,6 +303,8 @@ pipeline_new(const struct htr_recog *r, int d, int beam)
 	htr_pipeline_defaults(&o);
 	o.model = r->path;
 	o.argv0 = r->argv0;
+	o.mix = r->mix;
+	o.mix_weight = r->mix_weight;
 	o.decode.method = decode_method[d];
 	o.decode.beam = beam;
 	if (d == HTR_RECOG_BEAM && r->lm) {
@@ -341,6 +344,8 @@ htr_recog_open(const struct htr_recog_config *c)
 	r->corpus = dup_or_null(c->corpus, &err);
 	r->lm = dup_or_null(c->lm, &err);
 	r->argv0 = dup_or_null(c->argv0, &err);
+	r->mix = dup_or_null(c->mix, &err);
+	r->mix_weight = c->mix_weight;
 	if (err || !c->model || !(r->slot = htr_zalloc((size_t)c->nslot,
 	    sizeof *r->slot))) {
 		if (err || c->model)
@@ -387,6 +392,7 @@ htr_recog_close(struct htr_recog *r)
 	free(r->corpus);
 	free(r->lm);
 	free(r->argv0);
+	free(r->mix);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 	free(r);
@@ -419,6 +425,10 @@ htr_recog_describe(const struct htr_recog *r)
 	htr_json_str(&j, r->corpus);
 	htr_json_raw(&j, ", \"charlm\": ");
 	htr_json_str(&j, r->lm);
+	htr_json_raw(&j, ", \"mix\": ");
+	htr_json_str(&j, r->mix);
+	if (r->mix)
+		htr_json_printf(&j, ", \"mix_weight\": %g", r->mix_weight);
 	htr_json_raw(&j, "}");
 	return htr_json_take(&j, NULL);
 }

@@ -85,6 +85,9 @@ struct htr_recog_config {
 	const char *argv0;      /* the program's argv[0], to find it */
 	const char *corpus;     /* word beam search dictionary, or NULL */
 	const char *lm;         /* character LM for beam search, or NULL */
+	const char *mix;        /* second line model of an ensemble, or
+	                         * NULL (htr_pipeline_opts mix) */
+	double mix_weight;      /* the model's share of the mix (0..1) */
 	int nslot;              /* threads that may run at once (>= 1) */
 };
 
