@@ -18,6 +18,7 @@
 #include "alphabet.h"
 #include "decode.h"
 #include "metrics.h"
+#include "recognize.h"
 #include "tensor.h"
 
 struct stream {
@@ -151,8 +152,8 @@ main(int argc, char **argv)
 			}
 			if (!(mx = malloc((size_t)T * C * sizeof *mx)))
 				die("out of memory");
-			for (long e = 0; e < (long)T * C; e++)
-				mx[e] = (float)(w * xa[e] + (1 - w) * ya[e]);
+			memcpy(mx, xa, (size_t)T * C * sizeof *mx);
+			htr_recognize_mix_frames(mx, ya, (size_t)T * C, w);
 			if (htr_decode_bestpath(&d, mx, T, C))
 				die("decode");
 			for (int k = 0; k < d.n; k++)

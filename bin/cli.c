@@ -76,6 +76,15 @@ htr_cli_usage(const char *fmt, ...)
 }
 
 void
+htr_cli_mix_weight(const char *mix, double w, unsigned int spec)
+{
+	if (spec && !mix)
+		htr_cli_usage("-mix-weight needs -mix");
+	if (!(w >= 0 && w <= 1))
+		htr_cli_usage("-mix-weight must be from 0 to 1, not %g", w);
+}
+
+void
 htr_cli_die(const char *what)
 {
 	if (what)

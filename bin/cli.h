@@ -34,6 +34,10 @@ _Noreturn void htr_cli_die(const char *what);
 /* "prog: message" on stderr, exit 1. */
 _Noreturn void htr_cli_fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+/* Checks an ensemble's -mix-weight w (spec: it was given) against -mix
+ * (mix, NULL when not given): usage error (exit 2) when it is given
+ * without -mix or lies outside [0, 1]. */
+void htr_cli_mix_weight(const char *mix, double w, unsigned int spec);
 /* Opens an input: NULL or "-" is stdin.  Dies (exit 1) if it cannot. */
 FILE *htr_cli_open(const char *path);
 /* Display name of an input path ("stdin" for NULL or "-"). */

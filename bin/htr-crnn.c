@@ -56,11 +56,8 @@ load_model(struct state *s, const char *first_tags)
 		if (!htr_net_is_ctc(s->model->net))
 			htr_cli_fatal("%s: a classifier; -mix mixes CTC models",
 			    s->mpath ? s->mpath : "the default model");
-		if (!htr_net_is_ctc(s->mix->net))
-			htr_cli_fatal("%s: a classifier; -mix mixes CTC models",
-			    s->mixpath);
-		if (htr_recognize_same_symbols(s->model, s->mix))
-			htr_cli_die(s->mixpath);
+		if (htr_recognize_mixable(s->model, s->mix, s->mixpath))
+			htr_cli_die(NULL);
 	}
 	if (htr_recognize_write_alphabet(s->spool, s->model))
 		htr_cli_die("temporary file");
@@ -172,10 +169,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
 	htr_cli_parse(&argc, argv, option_def);
 
-	if (mixw_spec && !s.mixpath)
-		htr_cli_usage("-mix-weight needs -mix");
-	if (!(mixw >= 0 && mixw <= 1))
-		htr_cli_usage("-mix-weight must be between 0 and 1");
+	htr_cli_mix_weight(s.mixpath, mixw, mixw_spec);
 	s.mixw = mixw;
 	if (s.batch < 1 || s.batch > 4096)
 		htr_cli_usage("-batch must be 1..4096");

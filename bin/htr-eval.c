@@ -59,6 +59,16 @@ struct run {
 	double w;
 };
 
+/* The T frames of C classes at logp, 'stride' floats apart, packed into
+ * dst [T][C]. */
+static void
+pack_frames(float *dst, const float *logp, int T, int C, int stride)
+{
+	for (int t = 0; t < T; t++)
+		memcpy(dst + (size_t)t * C, logp + (size_t)t * stride,
+		    (size_t)C * sizeof *logp);
+}
+
 /* -mix, first pass: keeps the other model's frames of sample i. */
 static int
 keep_sample(void *vr, long i, const float *logp, int T, int C, int stride)
@@ -67,9 +77,7 @@ keep_sample(void *vr, long i, const float *logp, int T, int C, int stride)
 
 	if (!(r->mix[i] = htr_alloc((size_t)T * C, sizeof **r->mix)))
 		return -1;
-	for (int t = 0; t < T; t++)
-		memcpy(r->mix[i] + (size_t)t * C, logp + (size_t)t * stride,
-		    (size_t)C * sizeof *logp);
+	pack_frames(r->mix[i], logp, T, C, stride);
 	r->mixT[i] = T;
 	return 0;
 }
@@ -105,17 +113,14 @@ decode_sample(void *vr, long i, const float *logp, int T, int C, int stride)
 		if (!(r->lp = htr_alloc(r->cap, sizeof *r->lp)))
 			return -1;
 	}
-	for (int t = 0; t < T; t++)
-		memcpy(r->lp + (size_t)t * C, logp + (size_t)t * stride,
-		    (size_t)C * sizeof *logp);
+	pack_frames(r->lp, logp, T, C, stride);
 	if (r->mix) {
 		if (r->mixT[i] != T)
 			return htr_fail("sample %ld: %d frames, the -mix model's "
 			    "%d: the two networks must shrink widths alike", i,
 			    T, r->mixT[i]);
-		for (size_t e = 0; e < (size_t)T * C; e++)
-			r->lp[e] = (float)(r->w * r->lp[e] + (1 - r->w) *
-			    r->mix[i][e]);
+		htr_recognize_mix_frames(r->lp, r->mix[i], (size_t)T * C,
+		    r->w);
 		free(r->mix[i]);
 		r->mix[i] = NULL;
 	}
@@ -250,10 +255,7 @@ main(int argc, char **argv)
 	    (d.mnist_images != NULL) != (d.mnist_labels != NULL))
 		htr_cli_usage("give -test SRC, or -mnist-images and "
 		    "-mnist-labels");
-	if (mixw_spec && !mixpath)
-		htr_cli_usage("-mix-weight needs -mix");
-	if (!(mixw >= 0 && mixw <= 1))
-		htr_cli_usage("-mix-weight must be between 0 and 1");
+	htr_cli_mix_weight(mixpath, mixw, mixw_spec);
 	if (batch < 1 || batch > 4096 || nworst < 0)
 		htr_cli_usage("-batch must be 1..4096, -worst not negative");
 	if (htr_decsetup_check(&g, 1) < 0)
@@ -310,11 +312,9 @@ main(int argc, char **argv)
 			htr_cli_fatal("%s: -mix needs a CTC model", mpath);
 		if (!(mm = htr_model_load(mixpath)))
 			htr_cli_die(NULL);
-		if (!htr_net_is_ctc(mm->net) ||
-		    htr_recognize_same_symbols(model, mm))
+		if (htr_recognize_mixable(model, mm, mixpath))
 			htr_cli_fatal("%s: not a CTC model of %s's symbols (%s)",
-			    mixpath, mpath, htr_net_is_ctc(mm->net) ?
-			    htr_errmsg() : "a classifier");
+			    mixpath, mpath, htr_errmsg());
 		r.w = mixw;
 		if (!(r.mix = calloc((size_t)set.n + 1, sizeof *r.mix)) ||
 		    !(r.mixT = calloc((size_t)set.n + 1, sizeof *r.mixT)))

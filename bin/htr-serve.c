@@ -100,10 +100,7 @@ main(int argc, char **argv)
 	cfg.argv0 = argv[0];
 	cfg.corpus = corpus_spec ? corpus : NULL;
 	cfg.lm = lm_spec ? lm : NULL;
-	if (mixw_spec && !mix)
-		htr_cli_usage("-mix-weight needs -mix");
-	if (!(mixw >= 0 && mixw <= 1))
-		htr_cli_usage("-mix-weight must be from 0 to 1");
+	htr_cli_mix_weight(mix, mixw, mixw_spec);
 	cfg.mix = mix;
 	cfg.mix_weight = mixw;
 	cfg.model_dirs = dirs;

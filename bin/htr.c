@@ -116,10 +116,7 @@ main(int argc, char **argv)
 	if (!(minconf >= 0 && minconf <= 1))
 		htr_cli_usage("-min-conf must be 0..1");
 	o.min_conf = minconf;
-	if (mixwspec && !o.mix)
-		htr_cli_usage("-mix-weight needs -mix");
-	if (!(mixw >= 0 && mixw <= 1))
-		htr_cli_usage("-mix-weight must be 0..1");
+	htr_cli_mix_weight(o.mix, mixw, mixwspec);
 	o.mix_weight = mixw;
 	if (o.batch < 1 || o.batch > 4096)
 		htr_cli_usage("-batch must be 1..4096");

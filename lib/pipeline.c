@@ -137,16 +137,13 @@ htr_pipeline_new(const struct htr_pipeline_opts *o)
 		htr_fail_prefix("model alphabet");
 		goto fail_model;
 	}
-	if (o->mix && (!(o->mix_weight >= 0 && o->mix_weight <= 1) ||
-	    !(p->mix = htr_model_load(o->mix)) ||
-	    !htr_net_is_ctc(p->mix->net) ||
-	    htr_recognize_same_symbols(p->model, p->mix))) {
-		if (!(o->mix_weight >= 0 && o->mix_weight <= 1))
-			htr_fail("mix weight %g (0 to 1)", o->mix_weight);
-		else if (p->mix && !htr_net_is_ctc(p->mix->net))
-			htr_fail("%s: a classifier, not a line model", o->mix);
-		else if (p->mix)
-			htr_fail_prefix(o->mix);
+	if (o->mix && !(o->mix_weight >= 0 && o->mix_weight <= 1)) {
+		htr_fail("mix weight %g (0 to 1)", o->mix_weight);
+		htr_pipeline_free(p);
+		return NULL;
+	}
+	if (o->mix && (!(p->mix = htr_model_load(o->mix)) ||
+	    htr_recognize_mixable(p->model, p->mix, o->mix))) {
 		htr_pipeline_free(p);
 		return NULL;
 	}

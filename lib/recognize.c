@@ -338,16 +338,26 @@ fail:
 /* ---- output records ------------------------------------------------------- */
 
 int
-htr_recognize_same_symbols(const struct htr_model *a,
-    const struct htr_model *b)
+htr_recognize_mixable(const struct htr_model *a, const struct htr_model *b,
+    const char *bname)
 {
+	if (!htr_net_is_ctc(b->net))
+		return htr_fail("%s: a classifier, not a CTC line model", bname);
 	if (a->nclass != b->nclass)
-		return htr_fail("%d symbols, not %d", b->nclass, a->nclass);
+		return htr_fail("%s: %d symbols, not %d", bname, b->nclass,
+		    a->nclass);
 	for (int k = 0; k < a->nclass; k++)
 		if (strcmp(a->alphabet[k], b->alphabet[k]))
-			return htr_fail("symbol %d is '%s', not '%s'", k,
-			    b->alphabet[k], a->alphabet[k]);
+			return htr_fail("%s: symbol %d is '%s', not '%s'", bname,
+			    k, b->alphabet[k], a->alphabet[k]);
 	return 0;
+}
+
+void
+htr_recognize_mix_frames(float *a, const float *b, size_t n, double w)
+{
+	for (size_t e = 0; e < n; e++)
+		a[e] = (float)(w * a[e] + (1 - w) * b[e]);
 }
 
 int
@@ -357,8 +367,7 @@ htr_recognize_mix(struct htr_recognize_out *a,
 	if (a->T != b->T || a->C != b->C)
 		return htr_fail("%dx%d frames mixed with %dx%d: the networks "
 		    "must reduce widths alike", a->T, a->C, b->T, b->C);
-	for (size_t e = 0; e < (size_t)a->T * a->C; e++)
-		a->lp[e] = (float)(w * a->lp[e] + (1 - w) * b->lp[e]);
+	htr_recognize_mix_frames(a->lp, b->lp, (size_t)a->T * a->C, w);
 	return 0;
 }
 

@@ -92,14 +92,19 @@ int  htr_recognize_run_threads(struct htr_recognize_out *out,
 	const struct htr_recognize_in *in, int n, int batch);
 void htr_recognize_out_free(struct htr_recognize_out *out);
 
-/* An ensemble of two models: 0 when b has a's symbols in a's order, else
- * -1 (htr_fail naming the first difference). */
-int  htr_recognize_same_symbols(const struct htr_model *a,
-	const struct htr_model *b);
-/* Mixes b's log-probabilities into a's, a = w a + (1 - w) b frame by
- * frame (w in 0..1).  The two must have as many frames and classes: the
- * same crop run through two networks of the same width reductions.
- * Returns 0 or -1 (htr_fail). */
+/* An ensemble of two models: 0 when b (file bname) is a CTC model with
+ * a's symbols in a's order, else -1 (htr_fail "bname: ..." naming what
+ * differs). */
+int  htr_recognize_mixable(const struct htr_model *a,
+	const struct htr_model *b, const char *bname);
+/* a[k] = w a[k] + (1 - w) b[k] for n log-probabilities: the one formula
+ * of every ensemble (htr_recognize_mix, htr-eval -mix, bench/mix). */
+void htr_recognize_mix_frames(float *a, const float *b, size_t n,
+	double w);
+/* Mixes b's log-probabilities into a's (htr_recognize_mix_frames, w in
+ * 0..1).  The two must have as many frames and classes: the same crop
+ * run through two networks of the same width reductions.  Returns 0 or
+ * -1 (htr_fail). */
 int  htr_recognize_mix(struct htr_recognize_out *a,
 	const struct htr_recognize_out *b, double w);
 
