@@ -8,7 +8,8 @@
  *	    [-repeat N] [-serial] [-quiet] page ...
  *
  * It runs lib/pipeline exactly as htr(1) does (the default line model
- * unless -m, best path decoding).  -threads sets OpenBLAS's threads
+ * unless -m, best path decoding, htr's -min-conf and -doubt-conf: the
+ * lines htr-segment's layout rules drop are read too).  -threads sets OpenBLAS's threads
  * (and with them htr's), default: OpenBLAS's own; -batch the crops per
  * forward pass (1: one line at a time); -serial runs the batches one
  * after the other (each sgemm on all OpenBLAS threads: the code path
@@ -79,6 +80,8 @@ main(int argc, char **argv)
 	if (threads > 0)
 		openblas_set_num_threads(threads);
 	o.argv0 = argv[0];
+	o.min_conf = HTR_PAGE_MIN_CONF;
+	o.doubt_conf = HTR_PAGE_DOUBT_CONF;
 	if (!(p = htr_pipeline_new(&o))) {
 		fprintf(stderr, "pagespeed: %s\n", htr_errmsg());
 		return 1;
@@ -142,10 +145,10 @@ main(int argc, char **argv)
 		for (long i = 0; i < tr.nline; i++)
 			printf("%s%s", i ? " | " : "", tr.line[i].text);
 		printf("\n");
-		lines += tr.nline;
-		if (tr.nline >= BIG) {
+		lines += info.nline;   /* lines read, kept or not */
+		if (info.nline >= BIG) {
 			nbig++;
-			bigl += tr.nline;
+			bigl += info.nline;
 			big[0] += best[0][NSTAGE - 1];
 			big[1] += best[1][NSTAGE - 1];
 		}

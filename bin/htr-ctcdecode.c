@@ -1,6 +1,8 @@
 /* htr-ctcdecode — turns logprob tensor records into text: best path,
  * prefix beam search with an optional character LM, or word beam search;
- * output as text, TSV, JSON, hOCR, ALTO or PAGE XML. */
+ * output as text, TSV, JSON, hOCR, ALTO or PAGE XML.  -min-conf and
+ * -doubt-conf leave out lines read with low confidence, as htr(1) does
+ * on a page. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@
 struct ctx {
 	struct htr_decsetup d;
 	struct htr_transcript tr;
+	float min_conf, doubt_conf;
 };
 
 /* Reads a whole file into memory (NUL-terminated); dies on failure. */
@@ -59,7 +62,8 @@ decode_record(struct ctx *c, const struct htr_tensor *t)
 		    "has %d symbols", t->dim[1], c->d.a.n);
 	if (htr_decsetup_run(&d, &c->d, 0, t->data, t->dim[0], t->dim[1], 1))
 		return -1;
-	int r = htr_transcript_add(&c->tr, t->tags, &d, &c->d.a, t->dim[0]);
+	int r = htr_decoded_keep(&d, t->tags, c->min_conf, c->doubt_conf) ?
+	    htr_transcript_add(&c->tr, t->tags, &d, &c->d.a, t->dim[0]) : 0;
 	htr_decoded_free(&d);
 	return r;
 }
@@ -143,22 +147,29 @@ main(int argc, char **argv)
 	HTR_CLI_OPTIONS;
 
 	htr_cli_init("htr-ctcdecode", HTR_DECOPTS_USAGE("best|beam|word")
-	    " [-format " HTR_FORMAT_NAMES "] "
+	    " [-format " HTR_FORMAT_NAMES "] [-min-conf F] [-doubt-conf F] "
 	    "[file ... | -csv FILE -chars FILE [-blanklast] "
 	    "[-values logit|prob|logprob] [csvfile ...]]");
 	htr_decsetup_args_defaults(&g);
+	c.min_conf = c.doubt_conf = 0;
 	HTR_DECOPTS_OPTIONS(g);
 	OPTENT3(0, "csv", OPT_STRING, &csv, &x, 0);
 	OPTENT3(0, "chars", OPT_STRING, &chars, &x, 0);
 	OPTENT3(0, "blanklast", OPT_FLAG, NULL, &blanklast, 0);
 	OPTENT3(0, "values", OPT_STRING, &values_s, &x, 0);
 	OPTENT3(0, "format", OPT_STRING, &format_s, &x, 0);
+	OPTENT3(0, "min-conf", OPT_FLOAT, &c.min_conf, NULL, 0);
+	OPTENT3(0, "doubt-conf", OPT_FLOAT, &c.doubt_conf, NULL, 0);
 	htr_cli_parse(&argc, argv, option_def);
 
 	int format = htr_format_parse(format_s);
 	if (format < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES);
 	int values = lookup("kind of values", values_s, valnames, 3);
+	if (!(c.min_conf >= 0 && c.min_conf <= 1))
+		htr_cli_usage("-min-conf must be 0..1");
+	if (!(c.doubt_conf >= 0 && c.doubt_conf <= 1))
+		htr_cli_usage("-doubt-conf must be 0..1");
 	if (htr_decsetup_check(&g, 0) < 0)
 		htr_cli_usage("%s", htr_errmsg());
 	if (!csv && (chars || blanklast || strcmp(values_s, "logit")))

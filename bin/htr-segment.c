@@ -1,12 +1,13 @@
 /* htr-segment — cuts page images into text lines, words or characters.
  *
- *	htr-segment [-level line|word|char] [-margin N] [-draw FILE]
- *	    [-verbose] [file ...]
+ *	htr-segment [-level line|word|char] [-margin N] [-doubtful]
+ *	    [-draw FILE] [-verbose] [file ...]
  *
  * Reads a stream of page images (best: PGMs as htr-prep writes them; any
  * format htr_image_read knows) and writes one crop PGM per line, word or
  * character, in reading order, each tagged
- * "# htr src= page= line= [word= char=] box=". */
+ * "# htr src= page= line= [word= char=] box=".  -doubtful adds the lines
+ * the layout filters rule out, tagged doubt=1. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,8 @@ int
 main(int argc, char **argv)
 {
 	const char *levelarg = "line", *drawfile = NULL;
-	unsigned int levelspec = 0, drawspec = 0, verbose = 0, marginspec = 0;
+	unsigned int levelspec = 0, drawspec = 0, verbose = 0, marginspec = 0,
+	    doubtful = 0;
 	int margin = -1, nin;
 	enum htr_segment_level level = HTR_SEGMENT_LINE;
 	FILE *draw = NULL;
@@ -61,9 +63,10 @@ main(int argc, char **argv)
 	HTR_CLI_OPTIONS;
 
 	htr_cli_init("htr-segment", "[-level line|word|char] [-margin N] "
-	    "[-draw FILE] [-verbose] [file ...]");
+	    "[-doubtful] [-draw FILE] [-verbose] [file ...]");
 	OPTENT3(0, "level", OPT_STRING, &levelarg, &levelspec, 0);
 	OPTENT3(0, "margin", OPT_INT, &margin, &marginspec, 0);
+	OPTENT3(0, "doubtful", OPT_FLAG, NULL, &doubtful, 0);
 	OPTENT3(0, "draw", OPT_STRING, &drawfile, &drawspec, 0);
 	OPTENT3(0, "verbose", OPT_FLAG, NULL, &verbose, 0);
 	htr_cli_parse(&argc, argv, option_def);
@@ -100,7 +103,7 @@ main(int argc, char **argv)
 
 			if (htr_tag_get(page.tags, "src", src, sizeof src))
 				snprintf(src, sizeof src, "%s", name);
-			if (htr_segment_page(&s, &page, level))
+			if (htr_segment_page(&s, &page, level, doubtful))
 				htr_cli_die(name);
 			if (!marginspec)
 				mg = (int)(s.height / 8 + 0.5);
@@ -121,10 +124,11 @@ main(int argc, char **argv)
 				    htr_clock_seconds() - t0);
 				for (int i = 0; i < s.nline; i++)
 					fprintf(stderr, "htr-segment: %s: page %ld: "
-					    "line %d box=%d,%d,%d,%d\n", name, pg,
+					    "line %d box=%d,%d,%d,%d%s\n", name, pg,
 					    i, s.lines[i].box[0],
 					    s.lines[i].box[1], s.lines[i].box[2],
-					    s.lines[i].box[3]);
+					    s.lines[i].box[3],
+					    s.lines[i].doubt ? " doubt=1" : "");
 			}
 			htr_segment_free(&s);
 			htr_image_free(&page);

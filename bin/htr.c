@@ -43,7 +43,8 @@ main(int argc, char **argv)
 	unsigned int marginspec = 0, lmwspec = 0, bonusspec = 0, beamspec = 0;
 	int threads = 0, fmt, nin;
 	float lmweight = 0, bonus = 0, addk = 0.01f,
-	    minconf = HTR_PAGE_MIN_CONF, mixw = 0.7f;
+	    minconf = HTR_PAGE_MIN_CONF, doubtconf = HTR_PAGE_DOUBT_CONF,
+	    mixw = 0.7f;
 	unsigned int mixwspec = 0;
 	unsigned int seed = 0;
 	long pageno = 0, *first;
@@ -57,7 +58,7 @@ main(int argc, char **argv)
 	    " [-bonus F] [-corpus FILE [-wordchars FILE | -wordcharlist CHARS] "
 	    "[-mode words|ngrams|"
 	    "forecast|sample] [-addk F] [-seed N]] [-line] [-noprep] "
-	    "[-margin N] [-min-conf F] [-batch N] [-threads N] [-verbose] "
+	    "[-margin N] [-min-conf F] [-doubt-conf F] [-batch N] [-threads N] [-verbose] "
 	    "[file ...]");
 	OPTENT3(0, "m", OPT_STRING, &o.model, NULL, 0);
 	OPTENT3(0, "mix", OPT_STRING, &o.mix, NULL, 0);
@@ -78,6 +79,7 @@ main(int argc, char **argv)
 	OPTENT3(0, "noprep", OPT_FLAG, NULL, &noprep, 0);
 	OPTENT3(0, "margin", OPT_INT, &o.margin, &marginspec, 0);
 	OPTENT3(0, "min-conf", OPT_FLOAT, &minconf, NULL, 0);
+	OPTENT3(0, "doubt-conf", OPT_FLOAT, &doubtconf, NULL, 0);
 	OPTENT3(0, "batch", OPT_INT, &o.batch, NULL, 0);
 	OPTENT3(0, "threads", OPT_INT, &threads, NULL, 0);
 	OPTENT3(0, "verbose", OPT_FLAG, NULL, &verbose, 0);
@@ -116,6 +118,9 @@ main(int argc, char **argv)
 	if (!(minconf >= 0 && minconf <= 1))
 		htr_cli_usage("-min-conf must be 0..1");
 	o.min_conf = minconf;
+	if (!(doubtconf >= 0 && doubtconf <= 1))
+		htr_cli_usage("-doubt-conf must be 0..1");
+	o.doubt_conf = doubtconf;
 	htr_cli_mix_weight(o.mix, mixw, mixwspec);
 	o.mix_weight = mixw;
 	if (o.batch < 1 || o.batch > 4096)

@@ -10,11 +10,14 @@
 # netpbm tools (pamtopng, pnmsplit).  Files written, by stage:
 #   1-prep.png            htr-prep (the default chain: gray, deskewed)
 #   1-prep-sauvola.png    htr-prep -binarize sauvola (for comparison)
-#   2-segment.png         htr-segment -draw: the page with the line boxes
+#   2-segment.png         htr-segment -doubtful -draw: the page with the
+#                         line boxes (orange: lines the layout rules
+#                         doubt, kept below only if read confidently)
 #   2-lines/NNN.png       the line crops htr-segment wrote, in reading order
 #   3-crnn/NNN.png        htr-crnn's output per line, as htr-tensor -pgm
 #                         draws it (characters down, time across)
-#   4-text.txt            htr-ctcdecode's transcription
+#   4-text.txt            htr-ctcdecode's transcription (with htr's
+#                         -min-conf 0.6 and -doubt-conf 0.85)
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/examples/out
@@ -70,7 +73,8 @@ if ! have htr-segment; then
 	note "htr-segment is not built: stopping after htr-prep"
 	exit 0
 fi
-htr-segment -draw "$tmp/boxes.ppm" < "$tmp/prep.pgm" > "$tmp/lines.pgm"
+htr-segment -doubtful -draw "$tmp/boxes.ppm" < "$tmp/prep.pgm" \
+    > "$tmp/lines.pgm"
 pamtopng "$tmp/boxes.ppm" > "$out/2-segment.png"
 split_png "$tmp/lines.pgm" "$out/2-lines"
 note "htr-segment: $out/2-segment.png, $(ls "$out/2-lines" | wc -l)" \
@@ -96,6 +100,7 @@ if ! have htr-ctcdecode; then
 	note "htr-ctcdecode is not built: stopping after htr-crnn"
 	exit 0
 fi
-htr-ctcdecode < "$tmp/logprob.htrt" > "$out/4-text.txt"
+htr-ctcdecode -min-conf 0.6 -doubt-conf 0.85 < "$tmp/logprob.htrt" \
+    > "$out/4-text.txt"
 note "htr-ctcdecode: $out/4-text.txt"
 cat "$out/4-text.txt"

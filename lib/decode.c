@@ -8,6 +8,7 @@
 #include "decode.h"
 #include "htr.h"
 #include "rng.h"
+#include "tag.h"
 
 /* Symbols less probable than this (log 1e-5) in a frame are not tried as
  * extensions by the beam searches: they cannot beat the alternatives
@@ -82,6 +83,20 @@ htr_decoded_free(struct htr_decoded *d)
 	free(d->end);
 	free(d->conf);
 	memset(d, 0, sizeof *d);
+}
+
+int
+htr_decoded_keep(const struct htr_decoded *d, const char *tags,
+    double min_conf, double doubt_conf)
+{
+	double c = 0, need = min_conf;
+
+	for (int j = 0; j < d->n; j++)
+		c += d->conf[j];
+	c = d->n ? c / d->n : 0;
+	if (doubt_conf > need && htr_tag_int(tags, "doubt", 0))
+		need = doubt_conf;
+	return need <= 0 || c >= need;
 }
 
 /* Allocates the arrays of n symbols. */

@@ -87,4 +87,12 @@ double htr_decode_logprob(const float *lp, int T, int C, const int *label, int n
 
 void htr_decoded_free(struct htr_decoded *d);
 
+/* Whether a line of a segmented page belongs in its text: the mean
+ * confidence of its symbols reaches min_conf, and doubt_conf too when
+ * its tags say doubt=1 (a line htr-segment -doubtful adds).  Stamps,
+ * scribbles and sideways notes read as gibberish with low confidence.
+ * An empty line's mean is 0. */
+int  htr_decoded_keep(const struct htr_decoded *d, const char *tags,
+	double min_conf, double doubt_conf);
+
 #endif

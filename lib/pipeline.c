@@ -199,7 +199,8 @@ make_inputs(struct htr_pipeline *p, struct htr_recognize_in **in,
 	*in = *in2 = NULL;
 	*n = 0;
 	memset(&s, 0, sizeof s);
-	if (!p->o.line && htr_segment_page(&s, pg, HTR_SEGMENT_LINE))
+	if (!p->o.line && htr_segment_page(&s, pg, HTR_SEGMENT_LINE,
+	    p->o.doubt_conf > 0))
 		return -1;
 	nl = p->o.line ? 1 : s.nline;
 	margin = p->o.margin >= 0 ? p->o.margin : (int)(s.height / 8 + 0.5);
@@ -325,17 +326,6 @@ decode_chunk(void *ctx, size_t lo, size_t hi)
 	}
 }
 
-/* The mean confidence of a decoded line's symbols; 0 for none. */
-static double
-mean_conf(const struct htr_decoded *d)
-{
-	double c = 0;
-
-	for (int j = 0; j < d->n; j++)
-		c += d->conf[j];
-	return d->n ? c / d->n : 0;
-}
-
 /* Decodes the n lines of out on the cores OpenBLAS uses (beam search
  * with a language model costs as much as the network), then adds them
  * to tr in order.  0 or -1. */
@@ -363,8 +353,8 @@ decode_lines(const struct htr_pipeline *p, struct htr_transcript *tr,
 			r = htr_fail("%s", k.msg[i]);
 			break;
 		}
-		if (!p->o.line && p->o.min_conf > 0 &&
-		    mean_conf(&k.d[i]) < p->o.min_conf)
+		if (!p->o.line && !htr_decoded_keep(&k.d[i], out[i].tags,
+		    p->o.min_conf, p->o.doubt_conf))
 			continue;   /* a stamp or scribble read as gibberish */
 		r = htr_transcript_add(tr, out[i].tags, &k.d[i], &p->a,
 		    out[i].T);

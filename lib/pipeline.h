@@ -76,12 +76,23 @@ struct htr_pipeline_opts {
 	                         * out (stamps, signatures, sideways notes
 	                         * read as gibberish); 0 (the default) keeps
 	                         * every line; not used with line */
+	double doubt_conf;      /* > 0: the lines htr-segment's layout
+	                         * filters rule out (margins, headings,
+	                         * signatures, stamps: htr_segment_page's
+	                         * doubtful) are read too, and kept when
+	                         * their mean confidence reaches this (and
+	                         * min_conf); 0 (the default): they are not
+	                         * read */
 };
 
 /* htr(1)'s -min-conf default, chosen for the shipped line model on 20
  * train writers' Poilus pages (bench/minconf.sh prints their page CER at
  * each value; bench/page.sh that of the valid writers' pages). */
 #define HTR_PAGE_MIN_CONF 0.6
+/* htr(1)'s -doubt-conf default, chosen the same way (bench/minconf.sh
+ * -doubt; train pages' CER 13.37 % without the doubtful lines, 12.87 %
+ * with them at 0.85, 13.18 % at 0.8, 13.12 % at 0.9). */
+#define HTR_PAGE_DOUBT_CONF 0.85
 
 /* What happened to one image: sizes, what preprocessing found, lines,
  * and the seconds spent in each stage, wall clock (t_) and CPU time of

@@ -123,6 +123,7 @@ struct ctx {
 	int nl;
 	float *ly;              /* [nl][w] ridge y at every page column */
 	int *lx0, *lx1;         /* [nl] extent of the ridge */
+	int doubtful;           /* keep the lines the layout rules out */
 };
 
 /* ---- binarisation ---------------------------------------------------- */
@@ -1376,6 +1377,8 @@ struct lineinfo {
 	long area;
 	double key;     /* reading-order key: mean ridge y */
 	int x0;
+	long ink;       /* area before the layout filters */
+	int doubt;      /* 1: dropped by them, kept for the caller */
 };
 
 static int
@@ -1699,6 +1702,47 @@ drop_busy(const struct ctx *x, const int *owner, struct lineinfo *li)
 	return 0;
 }
 
+/* Margin notes: a line wholly left of where the median line starts, or
+ * wholly right of where it ends, is not part of the text block; nor is
+ * a line narrower than SHORT_W of the median line (stamps, page numbers,
+ * bits of frames and flourishes).  li[].box is x, y, w, h here; area 0
+ * marks a dropped line. */
+static int
+drop_margins(const struct ctx *x, struct lineinfo *li)
+{
+	int *v = htr_alloc(3 * x->nl, sizeof *v), nv = 0;
+
+	if (!v)
+		return -1;
+	for (int l = 0; l < x->nl; l++)
+		if (li[l].area) {
+			v[nv] = li[l].box[0];
+			v[x->nl + nv] = li[l].box[0] + li[l].box[2];
+			nv++;
+		}
+	if (nv >= 3) {
+		qsort(v, nv, sizeof *v, cmp_int);
+		qsort(v + x->nl, nv, sizeof *v, cmp_int);
+		int m0 = v[nv / 2], m1 = v[x->nl + nv / 2];
+		for (int l = 0; l < x->nl; l++)
+			if (li[l].box[0] + li[l].box[2] < m0 ||
+			    li[l].box[0] > m1)
+				li[l].area = 0;
+		int nw = 0, *ws = v + 2 * x->nl;
+		for (int l = 0; l < x->nl; l++)
+			if (li[l].area)
+				ws[nw++] = li[l].box[2];
+		if (nw >= 3) {
+			qsort(ws, nw, sizeof *ws, cmp_int);
+			for (int l = 0; l < x->nl; l++)
+				if (li[l].box[2] < SHORT_W * ws[nw / 2])
+					li[l].area = 0;
+		}
+	}
+	free(v);
+	return 0;
+}
+
 /* Boxes of the lines; drops lines with too little ink and renumbers the
  * rest in reading order. */
 static int
@@ -1752,54 +1796,24 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 			li[l].area = 0;
 		/* remember the old index in x0's place after sorting */
 	}
-	if (drop_busy(x, s->owner, li)) {
+	for (int l = 0; l < x->nl; l++) {
+		li[l].ink = li[l].area;
+		li[l].doubt = 0;
+	}
+	if (drop_busy(x, s->owner, li) || drop_margins(x, li) ||
+	    drop_off_block(x, li) || drop_header(x, li)) {
 		free(li);
 		free(remap);
 		return -1;
 	}
-	/* margin notes: a line wholly left of where the median line starts,
-	 * or wholly right of where it ends, is not part of the text block;
-	 * nor is a line narrower than SHORT_W of the median line (stamps,
-	 * page numbers, bits of frames and flourishes) */
-	{
-		int *v = htr_alloc(3 * x->nl, sizeof *v), nv = 0;
-		if (!v) {
-			free(li);
-			free(remap);
-			return -1;
-		}
+	/* what the layout alone rules out comes back marked, for a caller
+	 * that reads the lines and keeps the ones it reads confidently */
+	if (x->doubtful)
 		for (int l = 0; l < x->nl; l++)
-			if (li[l].area) {
-				v[nv] = li[l].box[0];
-				v[x->nl + nv] = li[l].box[0] + li[l].box[2];
-				nv++;
+			if (li[l].ink && !li[l].area) {
+				li[l].area = li[l].ink;
+				li[l].doubt = 1;
 			}
-		if (nv >= 3) {
-			qsort(v, nv, sizeof *v, cmp_int);
-			qsort(v + x->nl, nv, sizeof *v, cmp_int);
-			int m0 = v[nv / 2], m1 = v[x->nl + nv / 2];
-			for (int l = 0; l < x->nl; l++)
-				if (li[l].box[0] + li[l].box[2] < m0 ||
-				    li[l].box[0] > m1)
-					li[l].area = 0;
-			int nw = 0, *ws = v + 2 * x->nl;
-			for (int l = 0; l < x->nl; l++)
-				if (li[l].area)
-					ws[nw++] = li[l].box[2];
-			if (nw >= 3) {
-				qsort(ws, nw, sizeof *ws, cmp_int);
-				for (int l = 0; l < x->nl; l++)
-					if (li[l].box[2] < SHORT_W * ws[nw / 2])
-						li[l].area = 0;
-			}
-		}
-		free(v);
-	}
-	if (drop_off_block(x, li) || drop_header(x, li)) {
-		free(li);
-		free(remap);
-		return -1;
-	}
 	/* sort indexes by key */
 	int *ord = htr_alloc(x->nl, sizeof *ord);
 	if (!ord) {
@@ -1854,6 +1868,7 @@ finish_lines(struct ctx *x, struct htr_segment *s)
 		memcpy(it->box, li[l].box, sizeof it->box);
 		it->line = remap[l + 1] - 1;
 		it->word = it->ch = -1;
+		it->doubt = li[l].doubt;
 	}
 	s->nline = n;
 	for (size_t k = 0; k < (size_t)w * x->h; k++)
@@ -2085,7 +2100,7 @@ htr_segment_free(struct htr_segment *s)
 
 int
 htr_segment_page(struct htr_segment *s, const struct htr_image *page,
-    enum htr_segment_level level)
+    enum htr_segment_level level, int doubtful)
 {
 	struct ctx x;
 	size_t n = (size_t)page->w * page->h;
@@ -2095,6 +2110,7 @@ htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 	s->w = x.w = page->w;
 	s->h = x.h = page->h;
 	x.pg = page;
+	x.doubtful = doubtful;
 	if (!(s->owner = htr_zalloc(n, sizeof *s->owner)) ||
 	    !(x.ink = htr_alloc(n, 1)) || !(x.lab = htr_alloc(n, sizeof *x.lab)))
 		goto fail;
@@ -2213,8 +2229,10 @@ htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 	    (it->word >= 0 && htr_tag_setf(crop->tags, "word", "%d",
 	    it->word)) || (it->ch >= 0 && htr_tag_setf(crop->tags, "char",
 	    "%d", it->ch)) || htr_tag_setf(crop->tags, "box", "%d,%d,%d,%d",
-	    x0, y0, x1 - x0, y1 - y0) || scan_box(crop, s, page, it,
-	    margin)) {
+	    x0, y0, x1 - x0, y1 - y0) || (it->line >= 0 &&
+	    it->line < s->nline && s->lines[it->line].doubt &&
+	    htr_tag_set(crop->tags, "doubt", "1")) || scan_box(crop, s, page,
+	    it, margin)) {
 		htr_image_free(crop);
 		return -1;
 	}
@@ -2267,7 +2285,7 @@ htr_segment_draw(FILE *f, const struct htr_segment *s,
     const struct htr_image *page)
 {
 	static const unsigned char red[3] = {230, 0, 0}, blue[3] = {0, 60, 255},
-	    green[3] = {0, 170, 0};
+	    green[3] = {0, 170, 0}, orange[3] = {255, 140, 0};
 	size_t n = (size_t)s->w * s->h;
 	unsigned char *rgb;
 
@@ -2287,8 +2305,9 @@ htr_segment_draw(FILE *f, const struct htr_segment *s,
 	for (int i = 0; i < s->nword; i++)
 		draw_box(rgb, s->w, s->h, s->words[i].box, blue, 0);
 	for (int i = 0; i < s->nline; i++) {
-		draw_box(rgb, s->w, s->h, s->lines[i].box, red, -1);
-		draw_box(rgb, s->w, s->h, s->lines[i].box, red, -2);
+		const unsigned char *c = s->lines[i].doubt ? orange : red;
+		draw_box(rgb, s->w, s->h, s->lines[i].box, c, -1);
+		draw_box(rgb, s->w, s->h, s->lines[i].box, c, -2);
 	}
 	fprintf(f, "P6\n%d %d\n255\n", s->w, s->h);
 	if (fwrite(rgb, 3, n, f) != n || ferror(f)) {

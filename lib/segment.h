@@ -57,6 +57,7 @@ enum htr_segment_level {
 struct htr_segment_item {
 	int box[4];      /* x, y, w, h: bounding box of its ink, page pixels */
 	int line, word, ch;
+	int doubt;       /* 1: a line the layout rules out (below) */
 };
 
 struct htr_segment {
@@ -75,9 +76,15 @@ struct htr_segment {
 
 /* Segments a page (ink dark on light) down to 'level'.  Words and chars are
  * only filled at those levels.  A page without ink gives nline = 0.
- * Returns 0, or -1 (htr_fail) when out of memory. */
+ * With 'doubtful' set, the lines the layout filters above drop (busy,
+ * margin notes, narrow lines, lines away from the text block, the
+ * folio note) are kept in reading order with doubt = 1: headings,
+ * signatures and notes in the margin are real text as often as not, and
+ * a caller that reads the lines can keep those it reads confidently
+ * (htr(1)'s -doubt-conf).  Returns 0, or -1 (htr_fail) when out of
+ * memory. */
 int  htr_segment_page(struct htr_segment *s, const struct htr_image *page,
-	enum htr_segment_level level);
+	enum htr_segment_level level, int doubtful);
 void htr_segment_free(struct htr_segment *s);
 
 /* Cuts item 'it' of s out of 'page' with 'margin' pixels around its box
@@ -88,7 +95,8 @@ void htr_segment_free(struct htr_segment *s);
  * stamps, and the line model reads the crops better with it
  * (bench/page.sh: page CER 21.3 % on the valid pages against 22.5 % with
  * it whited out).  crop->tags gets box= (the crop's rectangle in page
- * coordinates), line=, and word= and char= where they apply; on a page
+ * coordinates), line=, and word= and char= where they apply, doubt=1 for
+ * the items of a doubtful line; on a page
  * with a deskew= tag also scanbox=, the item's ink inside its box turned
  * back onto the page as scanned and grown by margin (htr-segment(1)).
  * Other tags are left to the caller.  Returns 0 or -1 (htr_fail). */
@@ -104,10 +112,10 @@ int  htr_segment_crop(struct htr_image *crop, const struct htr_segment *s,
 int  htr_segment_crop_tags(char *tags, const char *src, long pageno,
 	const char *pagetags);
 
-/* Writes the page as a binary PPM (P6) with the boxes drawn: lines red,
- * words blue, characters green; the ink of each line is tinted, magenta
- * and cyan alternately, dropped ink yellow.  Returns 0 or
- * -1 (htr_fail). */
+/* Writes the page as a binary PPM (P6) with the boxes drawn: lines red
+ * (doubtful ones orange), words blue, characters green; the ink of each
+ * line is tinted, magenta and cyan alternately, dropped ink yellow.
+ * Returns 0 or -1 (htr_fail). */
 int  htr_segment_draw(FILE *f, const struct htr_segment *s,
 	const struct htr_image *page);
 

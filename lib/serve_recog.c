@@ -305,6 +305,9 @@ pipeline_new(const struct htr_recog *r, int d, int beam)
 	o.argv0 = r->argv0;
 	o.mix = r->mix;
 	o.mix_weight = r->mix_weight;
+	/* a page reads as htr(1) reads it */
+	o.min_conf = HTR_PAGE_MIN_CONF;
+	o.doubt_conf = HTR_PAGE_DOUBT_CONF;
 	o.decode.method = decode_method[d];
 	o.decode.beam = beam;
 	if (d == HTR_RECOG_BEAM && r->lm) {

@@ -13,6 +13,7 @@
 #include "prep.h"
 #include "rng.h"
 #include "segment.h"
+#include "tag.h"
 #include "t.h"
 
 /* Line-detection F1 at IoU >= 0.5 that the real page must reach; measured
@@ -165,7 +166,7 @@ test_synthetic(double slope, uint64_t seed)
 	struct truth t;
 
 	make_page(&im, &t, 6, slope, 1, seed);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_WORD) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_WORD, 0) == 0);
 	CHECKF(s.nline == t.nline, "slope %g: %d lines, want %d", slope,
 	    s.nline, t.nline);
 	for (int l = 0; l < s.nline && l < t.nline; l++) {
@@ -226,7 +227,7 @@ test_noise(void)
 			if (y == 100 || y == 101)  /* ruled line in a gap */
 				im.pix[(size_t)y * im.w + x] = 120;
 		}
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline, "%d lines, want %d", s.nline, t.nline);
 	for (int l = 0; l < s.nline && l < t.nline; l++) {
 		int tb[4] = {t.box[l][0], t.box[l][1], t.box[l][2] - t.box[l][0]
@@ -250,7 +251,7 @@ test_margin_note(void)
 
 	make_page_at(&im, &t, 6, 0.0, 1, 13, 200, 0);
 	loops(&im, t.box[2][0] - 70 - 90, 70 + 2 * 60, 91);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline, "%d lines, want %d", s.nline, t.nline);
 	for (int l = 0; l < s.nline && l < t.nline; l++)
 		CHECKF(abs(s.lines[l].box[0] - t.box[l][0]) <= 2, "line %d "
@@ -258,6 +259,45 @@ test_margin_note(void)
 		    t.box[l][0]);
 	htr_segment_free(&s);
 	htr_image_free(&im);
+}
+
+/* With doubtful lines kept, s0's lines (segmented without) come out as
+ * they were, in the same order, and the ndoubt lines the layout ruled
+ * out come back tagged doubt=1 in their crops, one of them with its top
+ * between y0 and y1.  Returns the index of that one, or -1. */
+static int
+check_doubtful(const struct htr_image *im, const struct htr_segment *s0,
+    int ndoubt, int y0, int y1)
+{
+	struct htr_segment s;
+	struct htr_image crop;
+	int k = 0, found = -1, nd = 0;
+
+	CHECK(htr_segment_page(&s, im, HTR_SEGMENT_LINE, 1) == 0);
+	for (int l = 0; l < s.nline; l++) {
+		const int *b = s.lines[l].box;
+		CHECK(htr_segment_crop(&crop, &s, im, &s.lines[l], 2) == 0);
+		CHECKF(htr_tag_int(crop.tags, "doubt", 0) == s.lines[l].doubt,
+		    "line %d: doubt %d, tags %s", l, s.lines[l].doubt,
+		    crop.tags);
+		htr_image_free(&crop);
+		if (s.lines[l].doubt) {
+			nd++;
+			if (b[1] >= y0 && b[1] <= y1)
+				found = l;
+			continue;
+		}
+		CHECKF(k < s0->nline && !memcmp(b, s0->lines[k].box,
+		    sizeof s0->lines[k].box), "line %d: box %d,%d,%d,%d is not "
+		    "line %d's without doubtful lines", l, b[0], b[1], b[2],
+		    b[3], k);
+		k++;
+	}
+	CHECKF(k == s0->nline && nd == ndoubt, "%d lines and %d doubtful, "
+	    "want %d and %d", k, nd, s0->nline, ndoubt);
+	CHECKF(found >= 0, "no doubtful line at y %d..%d", y0, y1);
+	htr_segment_free(&s);
+	return found;
 }
 
 /* A line split at a wide gap whose right piece sits a little higher
@@ -279,7 +319,7 @@ test_row_order(void)
 		} else
 			loops(&im, 100, base, 1100);
 	}
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == 7, "%d lines, want 7", s.nline);
 	for (int i = 0; i + 1 < s.nline; i++) {
 		const int *a = s.lines[i].box, *b = s.lines[i + 1].box;
@@ -314,7 +354,7 @@ test_scan_box(void)
 	CHECK(htr_prep_rotate(&rot, &im, 2.0, 225) == 0);
 	snprintf(dsk, sizeof dsk, "-2.00,%d,%d", im.w, im.h);
 	CHECK(htr_tag_set(rot.tags, "deskew", dsk) == 0);
-	CHECK(htr_segment_page(&s, &rot, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &rot, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == 4, "%d lines, want 4", s.nline);
 	for (int l = 0; l < s.nline && l < 4; l++) {
 		struct htr_image c;
@@ -360,7 +400,7 @@ test_text_block(void)
 		for (int x = 3; x < im.w - 3; x++)
 			if (x < 30 || x >= im.w - 28 || y < 20)
 				im.pix[(size_t)y * im.w + x] = 20;
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline + 1, "%d lines, want %d", s.nline,
 	    t.nline + 1);
 	for (int l = 0; l < s.nline; l++) {
@@ -374,6 +414,8 @@ test_text_block(void)
 		    b[1] + b[3] < last + 10, "short line at %d,%d %dx%d", b[0],
 		    b[1], b[2], b[3]);
 	}
+	/* the far line comes back as a doubtful one, read last */
+	CHECK(check_doubtful(&im, &s, 1, far - 25, far + 10) == s.nline);
 	htr_segment_free(&s);
 	htr_image_free(&im);
 }
@@ -392,7 +434,7 @@ test_flourish(void)
 
 	make_page_at(&im, &t, 4, 0.0, 1, 19, 0, 120);
 	stroke(&im, NULL, t.box[l][2], base, t.box[l][2] + 30, base + 34);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline, "%d lines, want %d", s.nline, t.nline);
 	if (s.nline == t.nline) {
 		b = s.lines[l].box;
@@ -426,7 +468,7 @@ test_stamp(void)
 			if ((x - x0) % 14 < 10 && (y == y0 ||
 			    (x - x0) % 14 % 3 == 0))
 				im.pix[(size_t)y * im.w + x] = 40;
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline, "%d lines, want %d (the stamp is a "
 	    "line)", s.nline, t.nline);
 	for (int l = 0; l < s.nline; l++)
@@ -465,7 +507,7 @@ test_crowded(void)
 			else  /* an ascender */
 				stroke(&im, NULL, x + 4, base, x + 4, base - 24);
 		}
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline, "%d lines, want %d (the small lines are "
 	    "lines)", s.nline, t.nline);
 	for (int l = 0; l < s.nline; l++)
@@ -510,13 +552,15 @@ test_header(void)
 		}
 	mw = ws[t.nline / 2];
 	loops(&im, t.box[0][0], 41, mw / 2);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == t.nline, "%d lines, want %d (the note is a line)",
 	    s.nline, t.nline);
 	if (s.nline > 0)
 		CHECKF(s.lines[0].box[1] >= t.box[0][1] - 4, "the first line "
 		    "starts at y %d, the text at %d", s.lines[0].box[1],
 		    t.box[0][1]);
+	/* the note comes back as a doubtful line, read first */
+	CHECK(check_doubtful(&im, &s, 1, 0, t.box[0][1] - 8) == 0);
 	htr_segment_free(&s);
 	htr_image_free(&im);
 	htr_image_free(&pg);
@@ -533,7 +577,7 @@ test_crop(void)
 	int dark = 0;
 
 	make_page(&im, &t, 3, 0.0, 1, 7);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECK(s.nline == 3);
 	if (s.nline == 3) {
 		/* one of line 1's ink pixels marked dropped, as a flourish
@@ -592,7 +636,7 @@ test_chars(void)
 	int want = 0;
 
 	make_page(&im, &t, 1, 0.0, 0, 11);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_CHAR) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_CHAR, 0) == 0);
 	CHECK(s.nline == 1);
 	for (int i = 0; i < t.nword[0]; i++)
 		want += (t.wordx[0][i][1] - t.wordx[0][i][0] + 14) / 24;
@@ -616,14 +660,14 @@ test_empty(void)
 	struct htr_segment s;
 
 	CHECK(htr_image_init(&im, 300, 200, 240) == 0);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_CHAR) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_CHAR, 0) == 0);
 	CHECK(s.nline == 0 && s.nword == 0 && s.nchar == 0);
 	htr_segment_free(&s);
 	/* a dark scanner border only */
 	for (int y = 0; y < im.h; y++)
 		for (int x = 0; x < 12; x++)
 			im.pix[(size_t)y * im.w + x] = 10;
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	CHECKF(s.nline == 0, "%d lines on a blank page with a border",
 	    s.nline);
 	htr_segment_free(&s);
@@ -663,7 +707,7 @@ segment_fixture(const char *path, struct htr_image *im, struct htr_segment *s)
 	CHECKF(r == 1, "%s: not a PGM", path);
 	if (r != 1)
 		return -1;
-	r = htr_segment_page(s, im, HTR_SEGMENT_LINE);
+	r = htr_segment_page(s, im, HTR_SEGMENT_LINE, 0);
 	CHECK(r == 0);
 	if (r) {
 		htr_image_free(im);
@@ -698,7 +742,7 @@ test_real_page(void)
 		nt++;
 	fclose(f);
 	CHECK(nt >= 10);
-	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE) == 0);
+	CHECK(htr_segment_page(&s, &im, HTR_SEGMENT_LINE, 0) == 0);
 	int (*found)[4] = malloc((s.nline + 1) * sizeof *found);
 	for (int i = 0; i < s.nline; i++)
 		memcpy(found[i], s.lines[i].box, sizeof *found);
