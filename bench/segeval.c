@@ -1,6 +1,7 @@
 /* segeval — scores line detection against ground-truth line boxes.
  *
- *	segeval [-baseline] [-groups] [-list] [-iou T] TRUTH.tsv < MANIFEST
+ *	segeval [-baseline | -boxes] [-groups] [-list] [-iou T] TRUTH.tsv
+ *	    < MANIFEST
  *
  * TRUTH.tsv has one row per true line, "page<TAB>id<TAB>x y w h[<TAB>...]"
  * (the layout of poilus/pages.tsv); a page is known by its file name
@@ -11,6 +12,10 @@
  * scan by its deskew= tag), seconds the time it took.  Prints per page
  * and overall (micro-averaged) precision, recall and F1 of one-to-one
  * matches at IoU >= T (0.5), and the mean seconds per page.
+ *
+ * With -boxes, the crops file is a text file instead, one line box per
+ * row, "x y w h" in the scan's pixels (the lines htr(1) kept, from its
+ * JSON output: bench/segment.sh).
  *
  * With -baseline, MANIFEST rows are "stem<TAB>page.pgm" and the boxes come
  * from the textbook method instead: Otsu binarisation, then every run of
@@ -284,15 +289,17 @@ main(int argc, char **argv)
 	struct gt *g = NULL;
 	int ng = 0, capg = 0, npage = 0;
 	long tf = 0, tt = 0, tm = 0;
-	char line[4096];
+	char line[4096], row[256];
 	FILE *f;
 
-	int base = 0, grp = 0, list = 0;
+	int base = 0, boxes = 0, grp = 0, list = 0;
 	long cnt[NGROUP + NNEAR] = {0};
 
 	for (; argc >= 2; argv++, argc--)
 		if (!strcmp(argv[1], "-baseline"))
 			base = 1;
+		else if (!strcmp(argv[1], "-boxes"))
+			boxes = 1;
 		else if (!strcmp(argv[1], "-groups"))
 			grp = 1;
 		else if (!strcmp(argv[1], "-list"))
@@ -311,9 +318,9 @@ main(int argc, char **argv)
 		argc -= 2;
 	}
 	/* an unknown option is not a truth file */
-	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: segeval [-baseline] [-groups] [-list] "
-		    "[-iou T] TRUTH.tsv < MANIFEST\n");
+	if (argc != 2 || argv[1][0] == '-' || (base && boxes)) {
+		fprintf(stderr, "usage: segeval [-baseline | -boxes] [-groups] "
+		    "[-list] [-iou T] TRUTH.tsv < MANIFEST\n");
 		return 2;
 	}
 	if (!(f = fopen(argv[1], "r"))) {
@@ -369,7 +376,19 @@ main(int argc, char **argv)
 			htr_image_free(&im);
 			secs -= t0 - (double)clock() / CLOCKS_PER_SEC;
 		}
-		while (!base && (r = htr_pgm_read(f, &im)) == 1) {
+		while (boxes && fgets(row, sizeof row, f)) {
+			int b[4];
+			if (sscanf(row, "%d %d %d %d", &b[0], &b[1], &b[2],
+			    &b[3]) != 4 || b[2] <= 0 || b[3] <= 0) {
+				fprintf(stderr, "segeval: %s: not a box: %s", crops,
+				    row);
+				return 1;
+			}
+			if (!(found = realloc(found, (nf + 1) * sizeof *found)))
+				return perror("segeval"), 1;
+			memcpy(found[nf++], b, sizeof b);
+		}
+		while (!base && !boxes && (r = htr_pgm_read(f, &im)) == 1) {
 			int b[4];
 			char dsk[HTR_TAG_MAX];
 			if (htr_tag_box(im.tags, b) == 0) {
@@ -388,7 +407,7 @@ main(int argc, char **argv)
 			}
 			htr_image_free(&im);
 		}
-		if (!base && r < 0)
+		if (!base && !boxes && r < 0)
 			die(crops);
 		fclose(f);
 		if ((m = htr_segment_match((const int (*)[4])found, nf,

@@ -8,9 +8,11 @@
 # the side where the box is off), outside the
 # true lines...) with build/bench/segeval -groups, plus seconds per page
 # (htr-prep and htr-segment, JPEG decoding excluded).  Then htr-segment on
-# the page as scanned (no htr-prep), and a baseline in the same run: a
-# plain horizontal projection profile of the whole page (segeval
-# -baseline).
+# the page as scanned (no htr-prep), the lines htr itself keeps (htr
+# -format json with its defaults: htr-segment -doubtful's extra lines
+# kept when read confidently, lines read with low confidence left out;
+# segeval -boxes), and a baseline in the same run: a plain horizontal
+# projection profile of the whole page (segeval -baseline).
 #
 #	bench/segment.sh [valid|train|all]     (default: valid, then train)
 #
@@ -44,6 +46,7 @@ for set in $sets; do
 	: > "$out/$set.manifest"
 	: > "$out/$set.rawman"
 	: > "$out/$set.base"
+	: > "$out/$set.kept"
 	while read -r stem; do
 		jpg=$P/pages/$stem.jpg
 		[ -r "$jpg" ] || continue
@@ -60,11 +63,17 @@ for set in $sets; do
 		printf '%s\t%s\t%s\n' "$stem" "$out/$stem.raw" \
 		    "$(echo "$t2 - $t1" | bc -l)" >> "$out/$set.rawman"
 		printf '%s\t%s\n' "$stem" "$pgm" >> "$out/$set.base"
+		"$top/bin/htr" -format json "$pgm" |
+		    sed -n 's/^ {"line":[0-9]*,"box":\[\([0-9]*\),\([0-9]*\),\([0-9]*\),\([0-9]*\)\].*/\1 \2 \3 \4/p' \
+		    > "$out/$stem.kept" || exit 1
+		printf '%s\t%s\n' "$stem" "$out/$stem.kept" >> "$out/$set.kept"
 	done < "$out/$set.stems"
 	echo "== $set pages: htr-prep -nonormalize | htr-segment (as htr does)"
 	"$eval" -groups "$P/pages.tsv" < "$out/$set.manifest" || exit 1
 	echo "== $set pages: htr-segment on the page as scanned"
 	"$eval" "$P/pages.tsv" < "$out/$set.rawman" | tail -n 1 || exit 1
+	echo "== $set pages: the lines htr keeps (htr -format json)"
+	"$eval" -boxes "$P/pages.tsv" < "$out/$set.kept" | tail -n 1 || exit 1
 	echo "== $set pages: baseline (whole-page horizontal projection profile)"
 	"$eval" -baseline "$P/pages.tsv" < "$out/$set.base" | tail -n 1 || exit 1
 done
