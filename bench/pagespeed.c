@@ -9,14 +9,15 @@
  *
  * It runs lib/pipeline exactly as htr(1) does (the default line model
  * unless -m, best path decoding, htr's -min-conf and -doubt-conf: the
- * lines htr-segment's layout rules drop are read too).  -threads sets OpenBLAS's threads
- * (and with them htr's), default: OpenBLAS's own; -batch the crops per
- * forward pass (1: one line at a time); -serial runs the batches one
- * after the other (each sgemm on all OpenBLAS threads: the code path
- * before batches ran on threads of their own); -repeat runs every page N times
- * and keeps each stage's fastest run; -quiet prints the means only.
- * The means are over all pages and over the pages of 20 lines or more
- * (the size of a full page of handwriting).  The
+ * lines htr-segment's layout rules drop are read too).  -threads sets
+ * OpenBLAS's threads (and with them htr's), default: OpenBLAS's own;
+ * -batch the crops per forward pass (1: one line at a time); -serial
+ * runs the batches one after the other (each sgemm on all OpenBLAS
+ * threads: the code path before batches ran on threads of their own);
+ * -repeat runs every page N times and keeps each stage's fastest run;
+ * -quiet prints the means only.  The means are over all pages and over
+ * the pages of 20 lines read or more (the size of a full page of
+ * handwriting).  The
  * text of each page goes to stdout as "text<TAB>name<TAB>line | line ..."
  * lines so that two runs can be compared. */
 #include <cblas.h>

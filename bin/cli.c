@@ -76,6 +76,13 @@ htr_cli_usage(const char *fmt, ...)
 }
 
 void
+htr_cli_unit(const char *opt, double v)
+{
+	if (!(v >= 0 && v <= 1))
+		htr_cli_usage("%s must be 0..1", opt);
+}
+
+void
 htr_cli_mix_weight(const char *mix, double w, unsigned int spec)
 {
 	if (spec && !mix)

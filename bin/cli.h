@@ -34,6 +34,9 @@ _Noreturn void htr_cli_die(const char *what);
 /* "prog: message" on stderr, exit 1. */
 _Noreturn void htr_cli_fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+/* Usage error (exit 2) "OPT must be 0..1" unless 0 <= v <= 1 (a
+ * confidence threshold such as -min-conf). */
+void htr_cli_unit(const char *opt, double v);
 /* Checks an ensemble's -mix-weight w (spec: it was given) against -mix
  * (mix, NULL when not given): usage error (exit 2) when it is given
  * without -mix or lies outside [0, 1]. */

@@ -166,10 +166,8 @@ main(int argc, char **argv)
 	if (format < 0)
 		htr_cli_usage("-format must be one of " HTR_FORMAT_NAMES);
 	int values = lookup("kind of values", values_s, valnames, 3);
-	if (!(c.min_conf >= 0 && c.min_conf <= 1))
-		htr_cli_usage("-min-conf must be 0..1");
-	if (!(c.doubt_conf >= 0 && c.doubt_conf <= 1))
-		htr_cli_usage("-doubt-conf must be 0..1");
+	htr_cli_unit("-min-conf", c.min_conf);
+	htr_cli_unit("-doubt-conf", c.doubt_conf);
 	if (htr_decsetup_check(&g, 0) < 0)
 		htr_cli_usage("%s", htr_errmsg());
 	if (!csv && (chars || blanklast || strcmp(values_s, "logit")))

@@ -115,11 +115,9 @@ main(int argc, char **argv)
 		o.decode.seed = seed;
 	if (o.decode.beam < 1 || o.decode.beam > 10000)
 		htr_cli_usage("-beam must be 1..10000");
-	if (!(minconf >= 0 && minconf <= 1))
-		htr_cli_usage("-min-conf must be 0..1");
+	htr_cli_unit("-min-conf", minconf);
 	o.min_conf = minconf;
-	if (!(doubtconf >= 0 && doubtconf <= 1))
-		htr_cli_usage("-doubt-conf must be 0..1");
+	htr_cli_unit("-doubt-conf", doubtconf);
 	o.doubt_conf = doubtconf;
 	htr_cli_mix_weight(o.mix, mixw, mixwspec);
 	o.mix_weight = mixw;

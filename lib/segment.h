@@ -78,10 +78,10 @@ struct htr_segment {
  * only filled at those levels.  A page without ink gives nline = 0.
  * With 'doubtful' set, the lines the layout filters above drop (busy,
  * margin notes, narrow lines, lines away from the text block, the
- * folio note) are kept in reading order with doubt = 1: headings,
- * signatures and notes in the margin are real text as often as not, and
- * a caller that reads the lines can keep those it reads confidently
- * (htr(1)'s -doubt-conf).  Returns 0, or -1 (htr_fail) when out of
+ * folio note) are kept in reading order with doubt = 1: some are real
+ * text (headings, signatures, notes in the margin), more are stamps and
+ * scribbles, and a caller that reads the lines can keep those it reads
+ * confidently (htr(1)'s -doubt-conf).  Returns 0, or -1 (htr_fail) when out of
  * memory. */
 int  htr_segment_page(struct htr_segment *s, const struct htr_image *page,
 	enum htr_segment_level level, int doubtful);
